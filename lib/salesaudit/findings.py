@@ -1,0 +1,137 @@
+"""Findings: one sentence a client can act on, with its number, interval and money at stake.
+
+Each notebook records its findings through a `FindingsLog`, which rewrites one JSON sidecar
+per component in the run folder after every record (so a re-run replaces, never appends).
+The summary notebook reads them all with `read_all`; nothing parses notebook outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+Severity = Literal["high", "medium", "low", "info"]
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
+
+
+@dataclass(frozen=True)
+class Finding:
+    component: str  # e.g. "funnel"
+    key: str  # stable within the component, e.g. "leaking-stage"
+    sentence: str  # what we found, one sentence, with the number
+    action: str  # what to do about it, one sentence
+    metric: str  # e.g. "MQL → SQL conversion"
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int | None = None
+    unit: Literal["rate", "money", "days", "hours", "count", "ratio"] = "rate"
+    comparison: str = ""  # what the value is compared with, in words
+    money_per_year: float | None = None  # money at stake per year, currency of the params
+    severity: Severity = "medium"
+    anchor: str = ""  # id of the chart or table proving it, on the component's page
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.ci_low is not None and self.ci_high is not None and self.ci_low > self.ci_high:
+            raise ValueError(f"{self.key}: interval is reversed ({self.ci_low} > {self.ci_high})")
+        if self.severity not in SEVERITY_ORDER:
+            raise ValueError(f"{self.key}: severity must be one of {list(SEVERITY_ORDER)}")
+
+
+def _clean(v):
+    # JSON has no NaN: store missing numbers as null.
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
+class FindingsLog:
+    """Collects one component's findings and keeps its sidecar file up to date."""
+
+    def __init__(self, component: str, folder: Path):
+        self.component = component
+        self.path = Path(folder) / f"{component}.json"
+        self.items: list[Finding] = []
+        self._write()  # a re-run starts from an empty sidecar
+
+    def record(self, **fields) -> Finding:
+        finding = Finding(component=self.component, **fields)
+        if any(f.key == finding.key for f in self.items):
+            raise ValueError(f"finding key {finding.key!r} recorded twice in {self.component}")
+        self.items.append(finding)
+        self._write()
+        return finding
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        rows = [{k: _clean(v) for k, v in asdict(f).items()} for f in self.items]
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"component": self.component, "findings": rows}, indent=2))
+        tmp.replace(self.path)
+
+    def frame(self) -> pd.DataFrame:
+        return to_frame(self.items)
+
+
+def read_all(folder: Path) -> list[Finding]:
+    """Every finding in a run's findings folder, in component order."""
+    out: list[Finding] = []
+    for path in sorted(Path(folder).glob("*.json")):
+        payload = json.loads(path.read_text())
+        out += [Finding(**row) for row in payload["findings"]]
+    return out
+
+
+def to_frame(findings: list[Finding]) -> pd.DataFrame:
+    cols = [f.name for f in Finding.__dataclass_fields__.values()]
+    return pd.DataFrame([asdict(f) for f in findings], columns=cols)
+
+
+def ranked(findings: list[Finding]) -> pd.DataFrame:
+    """Findings ordered by money at stake per year (largest first), then severity."""
+    df = to_frame(findings)
+    if df.empty:
+        return df
+    df["_sev"] = df["severity"].map(SEVERITY_ORDER)
+    df["_money"] = df["money_per_year"].fillna(-1.0)
+    return (
+        df.sort_values(["_money", "_sev", "component", "key"], ascending=[False, True, True, True])
+        .drop(columns=["_sev", "_money"])
+        .reset_index(drop=True)
+    )
+
+
+def table(findings: list[Finding], currency: str = "EUR", link: bool = False) -> pd.DataFrame:
+    """Findings as a readable table, ranked; with `link`, each row links to its evidence."""
+    from salesaudit import fmt  # local: fmt is presentation, findings is data
+
+    df = ranked(findings)
+    if df.empty:
+        return pd.DataFrame(columns=["finding", "value (95% CI, n)", "money / year", "severity"])
+
+    def value(r) -> str:
+        if r.unit == "rate":
+            return fmt.rate_ci(r.value, r.ci_low, r.ci_high, None if pd.isna(r.n) else r.n)
+        if r.unit == "money":
+            return fmt.money(r.value, currency)
+        unit = {"days": "days", "hours": "h", "count": "", "ratio": "×"}.get(r.unit, "")
+        return fmt.value_ci(r.value, r.ci_low, r.ci_high, unit,
+                            None if pd.isna(r.n) else int(r.n))
+
+    def sentence(r) -> str:
+        text = f"{r.sentence} <em>{r.action}</em>"
+        if link and r.anchor:
+            text += f' <a href="{r.component}.html#{r.anchor}">evidence →</a>'
+        return text
+
+    return pd.DataFrame({
+        "component": df["component"].str.replace("_", " "),
+        "finding": [sentence(r) for r in df.itertuples()],
+        "value (95% CI, n)": [value(r) for r in df.itertuples()],
+        "money / year": [fmt.money(m, currency) for m in df["money_per_year"]],
+        "severity": df["severity"],
+    })

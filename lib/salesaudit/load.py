@@ -1,0 +1,480 @@
+"""Read a client's files, map their columns, coerce types, validate, and cache.
+
+`load(params)` is the only way notebooks get data. Hard problems (a broken contract rule)
+are collected across all tables and raised together as one `DataError`; soft problems
+(duplicated rows, future dates, outliers, rows outside the period) come back as the
+`quality` table for the reporting notebook's data-quality section.
+
+Validated tables are cached as parquet under build/<client>/tables, keyed by the params,
+the files' sizes and modification times and the library version, so every notebook of a
+run reads them once and fast.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors
+
+import salesaudit
+from salesaudit import contract, paths
+from salesaudit.coerce import coerce
+from salesaudit.errors import DataError, IsolationError, Problem
+from salesaudit.params import AuditParams, TableSource
+
+READERS = (".csv", ".csv.gz", ".txt", ".parquet", ".xlsx", ".xls")
+QUALITY_COLUMNS = ["table", "column", "check", "rows", "share", "examples", "action"]
+
+
+@dataclass
+class AuditData:
+    """The validated tables of one client (missing tables are absent), and their quality."""
+
+    params: AuditParams
+    tables: dict[str, pd.DataFrame]
+    quality: pd.DataFrame
+    sources: dict[str, str] = field(default_factory=dict)  # table -> file path
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        contract.table(name)  # a typo in a notebook fails loudly
+        return self.tables.get(name)
+
+    def has(self, name: str, *columns: str) -> bool:
+        df = self.tables.get(name)
+        return df is not None and all(c in df and df[c].notna().any() for c in columns)
+
+    def missing(self, *names: str) -> list[str]:
+        return [n for n in names if n not in self.tables]
+
+    def row_counts(self) -> list[tuple[str, int]]:
+        return [(n, len(df)) for n, df in self.tables.items()]
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def find_file(params: AuditParams, name: str) -> Path | None:
+    """The file of a table: named in params, else `<table>.<ext>` in the data folder."""
+    folder = params.data_path
+    src = params.source(name)
+    if src.file:
+        path = folder / src.file
+        if not _inside(path, folder):
+            raise IsolationError(
+                f"{name}: tables.{name}.file points outside the client's data folder\n"
+                f"  file:    {src.file} -> {path.resolve()}\n"
+                f"  folder:  {folder}\n"
+                f"  fix:     copy the file into {folder} and name it relative to that folder"
+            )
+        if not path.is_file():
+            raise DataError(
+                [
+                    Problem(
+                        name,
+                        "the file named in params does not exist",
+                        file=str(path),
+                        fix=f"check tables.{name}.file; files there: "
+                        + ", ".join(sorted(p.name for p in folder.iterdir())[:20]),
+                    )
+                ]
+            )
+        return path
+    found = [folder / f"{name}{ext}" for ext in READERS if (folder / f"{name}{ext}").is_file()]
+    if len(found) > 1:
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    "more than one file for this table",
+                    file=", ".join(p.name for p in found),
+                    fix=f"keep one, or name the one to use in params: tables.{name}.file",
+                )
+            ]
+        )
+    if found and not _inside(found[0], folder):
+        raise IsolationError(f"{name}: {found[0]} is a link to a file outside {folder}")
+    return found[0] if found else None
+
+
+def _read_raw(path: Path, name: str, src: TableSource, wanted: set[str]) -> pd.DataFrame:
+    """Read the file with every cell as text (CSV) or as stored (parquet, Excel)."""
+    if path.stat().st_size == 0:
+        raise DataError([Problem(name, "the file is empty", file=str(path),
+                                 fix="export the table again, with its header row")])
+    suffix = "".join(path.suffixes[-2:]) if path.name.endswith(".csv.gz") else path.suffix
+    keep = (lambda c: c.strip().lstrip("\ufeff") in wanted) if wanted else None
+    try:
+        if suffix == ".parquet":
+            df = pd.read_parquet(path)
+            df = df[[c for c in df.columns if keep is None or keep(c)]]
+        elif suffix in (".xlsx", ".xls"):
+            df = pd.read_excel(path, sheet_name=src.sheet or 0, dtype=object, usecols=keep)
+        else:
+            df = pd.read_csv(
+                path, sep=src.csv.sep, encoding=src.csv.encoding, dtype=str,
+                keep_default_na=False, usecols=keep, engine="c", low_memory=False,
+            )
+    except UnicodeDecodeError as err:
+        raise DataError([Problem(
+            name, f"the file is not in the {src.csv.encoding} encoding ({err.reason} at byte "
+            f"{err.start})", file=str(path),
+            fix=f"set tables.{name}.csv.encoding to the file's encoding, e.g. latin-1 or cp1252",
+        )]) from None
+    except ValueError as err:
+        if "Worksheet" in str(err) or "sheet" in str(err).lower():
+            raise DataError([Problem(name, f"Excel sheet not found: {err}", file=str(path),
+                                     fix=f"set tables.{name}.sheet to one of the sheets")]) from None
+        raise DataError([Problem(name, f"the file cannot be read: {err}", file=str(path),
+                                 fix="check the separator (tables.X.csv.sep) and the format")]) from None
+    except pd.errors.ParserError as err:
+        raise DataError([Problem(name, f"the file cannot be parsed: {err}", file=str(path),
+                                 fix=f"check tables.{name}.csv.sep (now {src.csv.sep!r})")]) from None
+    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    return df
+
+
+def _line(i: int, suffix: str) -> str:
+    # CSV line numbers count the header as line 1; other formats show the row position.
+    return f"line {i + 2}" if suffix in (".csv", ".gz", ".txt") else f"row {i + 1}"
+
+
+def _examples(raw: pd.DataFrame, mask, column: str, key: str | None, suffix: str) -> list[str]:
+    idx = raw.index[mask][:5]
+    out = []
+    for i in idx:
+        ident = f" ({key}={_fmt(raw.at[i, key])})" if key and key in raw and key != column else ""
+        out.append(f"{_line(int(i), suffix)}: {column}={_fmt(raw.at[i, column])}{ident}")
+    return out
+
+
+# --------------------------------------------------------------------------- one table
+
+
+def _coerce_table(
+    raw: pd.DataFrame, name: str, src: TableSource, path: Path, problems: list[Problem]
+) -> pd.DataFrame:
+    t = contract.table(name)
+    mapping = {canon: src.columns.get(canon, canon) for canon in t.names}
+    present = {canon: client for canon, client in mapping.items() if client in raw.columns}
+    suffix = path.suffix
+    missing = [c for c in t.required if c not in present]
+    for canon in missing:
+        client = mapping[canon]
+        close = difflib.get_close_matches(client, list(raw.columns), n=1, cutoff=0.6)
+        guess = f"'{close[0]}'" if close else "<your column>"
+        problems.append(Problem(
+            name, f"required column '{client}' is missing", file=str(path), column=canon,
+            examples=[f"columns found: {', '.join(map(str, raw.columns[:15]))}"],
+            fix=f"map it in params: tables.{name}.columns.{canon}: {guess}",
+        ))
+    if missing:
+        return pd.DataFrame()
+    key = t.key[0] if len(t.key) == 1 else None
+    key_client = present.get(key) if key else None
+    out = {}
+    for canon, client in present.items():
+        col = t.column(canon)
+        values, bad = coerce(
+            raw[client], col.kind, date_format=src.date_format, decimal=src.csv.decimal,
+            thousands=src.csv.thousands, lower=col.allowed is not None,
+        )
+        if bad.any():
+            problems.append(_unparseable(name, canon, client, col.kind, src, path, raw, bad,
+                                         key_client, suffix))
+        out[canon] = values
+    for extra in src.keep:
+        if extra not in raw.columns:
+            problems.append(Problem(name, f"column '{extra}' listed in keep is not in the file",
+                                    file=str(path), column=extra,
+                                    fix=f"remove it from tables.{name}.keep or fix its name"))
+            continue
+        values, bad = coerce(raw[extra], t.extra_kind, date_format=src.date_format,
+                             decimal=src.csv.decimal, thousands=src.csv.thousands)
+        if bad.any():
+            problems.append(_unparseable(name, extra, extra, t.extra_kind, src, path, raw, bad,
+                                         key_client, suffix))
+        out[extra] = values
+    return pd.DataFrame(out, index=raw.index)
+
+
+def _unparseable(name, canon, client, kind, src, path, raw, bad, key_client, suffix) -> Problem:
+    fixes = {
+        "datetime": f"set tables.{name}.date_format (e.g. '%d/%m/%Y'); now "
+        f"{src.date_format or 'ISO 8601'}",
+        "money": f"set tables.{name}.csv.decimal / csv.thousands (e.g. decimal: ',', "
+        "thousands: '.')",
+        "number": f"set tables.{name}.csv.decimal / csv.thousands",
+        "count": "counts must be whole numbers",
+        "bool": "use true/false, yes/no, sì/no or 1/0",
+    }
+    return Problem(
+        name, f"{int(bad.sum()):,} value(s) cannot be read as {kind}", file=str(path),
+        column=canon if canon == client else f"{canon} (file column '{client}')",
+        examples=_examples(raw, bad, client, key_client, suffix), fix=fixes.get(kind, ""),
+    )
+
+
+# pandera check name -> (what it means in words, how to fix it)
+_CHECKS = {
+    "greater_than_or_equal_to": ("below the minimum",
+                                 "amounts and counts cannot be negative: correct or drop them"),
+    "less_than_or_equal_to": ("above the maximum", "check the scale of these values"),
+    "isin": ("not an allowed value", "use one of the allowed values"),
+    "not_nullable": ("empty where a value is required", "fill the values or drop those rows"),
+    "field_uniqueness": ("duplicate key", "keys must be unique: remove duplicates or fix the ids"),
+    "multiple_fields_uniqueness": ("duplicate key",
+                                   "keys must be unique: remove duplicates or fix the ids"),
+}
+
+
+def _fmt(v) -> str:
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+def _schema_problems(df: pd.DataFrame, name: str, path: Path, problems: list[Problem]) -> None:
+    t = contract.table(name)
+    try:
+        contract.schema(name, present=list(df.columns)).validate(df, lazy=True)
+    except pandera.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        key = t.key[0] if t.key else None
+        for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+            check_name = str(check).split("(")[0]
+            idx = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int).tolist()
+            examples = []
+            for i in idx[:5]:
+                ident = f" ({key}={_fmt(df.at[i, key])})" if key in df and key != column else ""
+                val = df.at[i, column] if column in df else group["failure_case"].iloc[0]
+                examples.append(f"{_line(i, path.suffix)}: {column}={_fmt(val)}{ident}")
+            col = contract.table(name).column(column) if column in t.names else None
+            allowed = f" allowed: {', '.join(col.allowed)}" if col and col.allowed else ""
+            n_rows = len(set(idx)) or len(group)
+            words, fix = _CHECKS.get(check_name, (f"break the rule {check}", "correct these rows"))
+            problems.append(Problem(
+                name, f"{n_rows:,} row(s): {words} ({check})", file=str(path),
+                column=None if pd.isna(column) else str(column),
+                examples=examples or [str(v) for v in group["failure_case"].head(5)],
+                fix=fix + allowed,
+            ))
+
+
+def _order_problems(
+    df: pd.DataFrame, name: str, pairs: list[tuple[str, str]], path: Path, problems: list[Problem]
+) -> None:
+    key = contract.table(name).key[0] if contract.table(name).key else None
+    for later, earlier in pairs:
+        if later not in df or earlier not in df:
+            continue
+        bad = (df[later] < df[earlier]).fillna(False).to_numpy(bool)
+        if bad.any():
+            idx = df.index[bad][:5]
+            problems.append(Problem(
+                name, f"{int(bad.sum()):,} row(s) have {later} before {earlier}",
+                file=str(path), column=later,
+                examples=[f"{_line(int(i), path.suffix)}: {earlier}={df.at[i, earlier]}, "
+                          f"{later}={df.at[i, later]}"
+                          + (f" ({key}={_fmt(df.at[i, key])})" if key else "") for i in idx],
+                fix=f"a stage cannot happen before the one it follows: correct {later} or "
+                f"check the date format (tables.{name}.date_format)",
+            ))
+
+
+def _soft_quality(df: pd.DataFrame, name: str, params: AuditParams, dupes: int) -> list[dict]:
+    rows: list[dict] = []
+    n = max(len(df), 1)
+
+    def add(column, check, count, examples, action):
+        if count:
+            rows.append(dict(table=name, column=column, check=check, rows=int(count),
+                             share=count / n, examples="; ".join(map(str, examples[:3])),
+                             action=action))
+
+    add(None, "exact duplicate rows dropped", dupes, [], "deduplicate the export at the source")
+    today = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
+    start, end = pd.Timestamp(params.period.start), pd.Timestamp(params.period.end)
+    t = contract.table(name)
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            fut = s > today
+            add(c, "dates in the future", fut.sum(), s[fut].head(3).tolist(),
+                "check the clock or the date format of the export")
+            if c == t.columns[0].name or c in ("ordered_at", "created_at", "opened_at",
+                                                "sent_at", "answered_at"):
+                out = (s < start) | (s > end + pd.Timedelta(days=1))
+                add(c, "rows outside the audit period (kept as history)", out.sum(), [],
+                    "none needed: analyses use the period from params")
+        if c in ("revenue", "amount", "value") and s.notna().sum() > 20:
+            q1, q3 = s.quantile([0.25, 0.75])
+            hi = q3 + 10 * (q3 - q1)
+            out = s > hi
+            add(c, f"outliers above {hi:,.2f} (Q3 + 10×IQR)", out.sum(),
+                s[out].nlargest(3).round(2).tolist(), "check for test orders or unit errors")
+            zero = s == 0
+            add(c, "zero amounts", zero.sum(), [], "check whether these are free items or errors")
+    return rows
+
+
+def _load_table(params: AuditParams, name: str, problems: list[Problem], quality: list[dict]):
+    path = find_file(params, name)
+    if path is None:
+        return None
+    src = params.source(name)
+    t = contract.table(name)
+    wanted = {src.columns.get(c, c) for c in t.names} | set(src.keep)
+    raw = _read_raw(path, name, src, wanted)
+    if raw.empty:
+        quality.append(dict(table=name, column=None, check="file has a header but no rows",
+                            rows=0, share=0.0, examples="", action="export the table again"))
+        return None
+    before = len(problems)
+    df = _coerce_table(raw, name, src, path, problems)
+    if len(problems) > before:
+        return None
+    dup_mask = df.duplicated(keep="first")
+    dupes = int(dup_mask.sum())
+    if dupes:
+        df = df[~dup_mask.to_numpy()]
+    _schema_problems(df, name, path, problems)
+    pairs = list(t.ordered)
+    if name == "leads":  # consecutive funnel stages from params must be in order too
+        cols = [s.column for s in params.funnel.stages]
+        pairs += [(b, a) for a, b in zip(cols, cols[1:], strict=False) if (b, a) not in pairs]
+        for s in params.funnel.stages:
+            if s.column not in df:
+                problems.append(Problem(
+                    name, f"funnel stage '{s.name}' needs column '{s.column}'", file=str(path),
+                    column=s.column, fix=f"map it (tables.leads.columns.{s.column}) or, for a "
+                    f"stage of your own, add it to tables.leads.keep; or change funnel.stages"))
+    _order_problems(df, name, pairs, path, problems)
+    quality.extend(_soft_quality(df, name, params, dupes))
+    return df.reset_index(drop=True), path
+
+
+def _foreign_key_problems(tables: dict[str, pd.DataFrame], sources: dict[str, str],
+                          problems: list[Problem]) -> None:
+    for name, df in tables.items():
+        for column, parent, parent_col in contract.table(name).foreign_keys:
+            if column not in df or parent not in tables:
+                continue
+            known = tables[parent][parent_col]
+            orphan = (df[column].notna() & ~df[column].isin(known)).to_numpy(bool)
+            if orphan.any():
+                values = df.loc[orphan, column].drop_duplicates().head(5).tolist()
+                problems.append(Problem(
+                    name, f"{int(orphan.sum()):,} row(s) refer to a {parent_col} that is not "
+                    f"in {parent}", file=sources.get(name), column=column,
+                    examples=[f"{column}={_fmt(v)}" for v in values],
+                    fix=f"export {parent} complete (all ids used in {name}), or check that ids "
+                    "are written the same way in both files (leading zeros, prefixes)",
+                ))
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def _cache_key(params: AuditParams) -> str:
+    files = []
+    for name in contract.TABLES:
+        path = find_file(params, name)
+        if path is not None:
+            st = path.stat()
+            files.append((name, str(path.resolve()), st.st_size, st.st_mtime_ns))
+    blob = json.dumps(
+        [params.model_dump(mode="json", include={"tables", "funnel", "period", "data_dir"}),
+         files, salesaudit.__version__, _code_fingerprint()], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _code_fingerprint() -> str:
+    # The cache must not survive a change to the loading rules themselves.
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for f in ("load.py", "coerce.py", "contract.py", "params.py"):
+        h.update((here / f).read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _read_cache(folder: Path, params: AuditParams) -> AuditData:
+    meta = json.loads((folder / "meta.json").read_text())
+    tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in meta["tables"]}
+    quality = pd.read_parquet(folder / "quality.parquet")
+    return AuditData(params, tables, quality, meta["sources"])
+
+
+def _write_cache(folder: Path, data: AuditData, key: str) -> None:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tables-", dir=folder.parent))
+    for n, df in data.tables.items():
+        df.to_parquet(tmp / f"{n}.parquet", index=False)
+    data.quality.to_parquet(tmp / "quality.parquet", index=False)
+    (tmp / "meta.json").write_text(json.dumps(
+        {"key": key, "tables": list(data.tables), "sources": data.sources}))
+    # Swap in atomically: concurrent notebooks either see the old cache or the new one.
+    old = folder.with_name(folder.name + f".old-{os.getpid()}")
+    if folder.exists():
+        folder.rename(old)
+    tmp.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load(params: AuditParams, use_cache: bool = True) -> AuditData:
+    """Every table of the client, validated; raises `DataError` listing all hard problems."""
+    folder = params.data_path
+    if not folder.is_dir():
+        raise DataError([Problem(
+            "data", "the client's data folder does not exist", file=str(folder),
+            fix=f"create it and copy the exports there, or set data_dir in the params "
+            f"(for the demo: salesaudit demo --out {folder})",
+        )])
+    cache = paths.table_cache_dir(params.client)
+    key = _cache_key(params)
+    if use_cache and (cache / "meta.json").is_file():
+        try:
+            if json.loads((cache / "meta.json").read_text()).get("key") == key:
+                return _read_cache(cache, params)
+        except (OSError, ValueError):
+            pass  # a damaged cache is rebuilt below
+    problems: list[Problem] = []
+    quality: list[dict] = []
+    tables: dict[str, pd.DataFrame] = {}
+    sources: dict[str, str] = {}
+    for name in contract.TABLES:
+        loaded = _load_table(params, name, problems, quality)
+        if loaded is not None:
+            tables[name], path = loaded
+            sources[name] = str(path)
+    _foreign_key_problems(tables, sources, problems)
+    if problems:
+        raise DataError(problems)
+    data = AuditData(params, tables, pd.DataFrame(quality, columns=QUALITY_COLUMNS), sources)
+    data.quality["column"] = data.quality["column"].astype("string")
+    if use_cache:
+        _write_cache(cache, data, key)
+    return data
+
+
+def file_hashes(params: AuditParams) -> dict[str, str]:
+    """sha256 of every input file, for the run manifest."""
+    out = {}
+    for name in contract.TABLES:
+        path = find_file(params, name)
+        if path is not None:
+            h = hashlib.sha256()
+            with path.open("rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+            out[path.name] = h.hexdigest()
+    return out

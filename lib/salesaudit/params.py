@@ -1,0 +1,223 @@
+"""A client's audit parameters: `params/<client>.yaml`, validated.
+
+Every key is declared here; unknown keys and bad values are refused with the key path and
+what is allowed, before any data is read. Client differences live in these files, never in
+code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from salesaudit import contract, paths
+from salesaudit.errors import ParamsError
+
+TableName = Literal[
+    "customers", "orders", "leads", "traffic", "store_traffic", "spend",
+    "campaigns", "touches", "promotions", "reps", "tickets", "surveys",
+]  # fmt: skip
+assert set(typing.get_args(TableName)) == set(contract.TABLES), "params and contract disagree"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CsvOptions(_Strict):
+    sep: str = Field(",", description="field separator, e.g. ';' or '\\t'")
+    decimal: Literal[".", ","] = Field(".", description="decimal mark")
+    thousands: Literal[".", ",", " ", "'"] | None = Field(None, description="thousands mark")
+    encoding: str = Field("utf-8", description="utf-8, utf-8-sig, latin-1, cp1252, …")
+
+    @model_validator(mode="after")
+    def _marks_differ(self) -> CsvOptions:
+        if self.thousands is not None and self.thousands == self.decimal:
+            raise ValueError("thousands and decimal marks must differ")
+        return self
+
+
+class TableSource(_Strict):
+    file: str | None = Field(None, description="file name inside data_dir")
+    sheet: str | None = Field(None, description="Excel sheet name")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="canonical column -> the client's column name"
+    )
+    keep: list[str] = Field(
+        default_factory=list, description="extra client columns to keep (segments, stages)"
+    )
+    csv: CsvOptions = CsvOptions()
+    date_format: str | None = Field(None, description="strftime format, e.g. '%d/%m/%Y'")
+
+
+class Period(_Strict):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+
+
+class FunnelStage(_Strict):
+    name: str = Field(description="label shown in the report")
+    column: str = Field(description="timestamp column of `leads` marking the stage")
+
+
+class FunnelParams(_Strict):
+    stages: list[FunnelStage] = Field(
+        default_factory=lambda: [
+            FunnelStage(name="Lead", column="created_at"),
+            FunnelStage(name="MQL", column="mql_at"),
+            FunnelStage(name="SQL", column="sql_at"),
+            FunnelStage(name="Customer", column="won_at"),
+        ],
+        min_length=2,
+    )
+    maturity_days: Annotated[int, Field(ge=1, le=730)] = 60
+    store_open_hours: tuple[int, int] = (9, 20)
+
+    @field_validator("stages")
+    @classmethod
+    def _first_is_created(cls, stages: list[FunnelStage]) -> list[FunnelStage]:
+        if stages[0].column != "created_at":
+            raise ValueError("the first stage must be the lead itself (column created_at)")
+        cols = [s.column for s in stages]
+        if len(set(cols)) != len(cols):
+            raise ValueError(f"stage columns repeat: {cols}")
+        return stages
+
+
+class Targets(_Strict):
+    stage_conversion: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(
+        default_factory=dict,
+        description="stage name -> target share of the previous stage reaching it",
+    )
+
+
+class AuditParams(_Strict):
+    client: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+    name: str
+    data_dir: str | None = Field(None, description="client data folder; default data/<client>")
+    period: Period
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    language: Literal["en", "it"] = "en"
+    tables: dict[TableName, TableSource] = Field(default_factory=dict)
+    funnel: FunnelParams = FunnelParams()
+    attribution_window_days: Annotated[int, Field(ge=1, le=90)] = 7
+    targets: Targets = Targets()
+
+    @model_validator(mode="after")
+    def _mappings_name_contract_columns(self) -> AuditParams:
+        for name, src in self.tables.items():
+            allowed = contract.table(name).names
+            unknown = sorted(set(src.columns) - set(allowed))
+            if unknown:
+                raise ValueError(
+                    f"tables.{name}.columns: unknown canonical column(s) {unknown}; "
+                    f"allowed: {', '.join(allowed)}"
+                )
+        stage_names = [s.name for s in self.funnel.stages]
+        unknown = sorted(set(self.targets.stage_conversion) - set(stage_names[1:]))
+        if unknown:
+            raise ValueError(
+                f"targets.stage_conversion: unknown stage(s) {unknown}; "
+                f"allowed: {', '.join(stage_names[1:])}"
+            )
+        return self
+
+    @property
+    def data_path(self) -> Path:
+        return paths.resolve(self.data_dir or f"data/{self.client}")
+
+    def source(self, table: str) -> TableSource:
+        return self.tables.get(table, TableSource())  # type: ignore[arg-type]
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated[...] and Optional[...] down to the type that holds keys."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+        else:
+            return tp
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str] | None:
+    """The keys allowed at the parent of `loc`, found by walking the model's annotations."""
+    tp: Any = AuditParams
+    for part in loc[:-1]:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if str(part) not in tp.model_fields:
+                return None
+            tp = tp.model_fields[str(part)].annotation
+        elif typing.get_origin(tp) is dict:
+            tp = typing.get_args(tp)[1]
+        else:
+            return None
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return list(tp.model_fields)
+    return None
+
+
+def _explain(err: ValidationError, source: str) -> str:
+    lines = [f"{source}: {err.error_count()} problem(s) in the params file"]
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"] if p != "[key]") or "(top level)"
+        if e["type"] == "extra_forbidden":
+            allowed = _allowed_keys(e["loc"])
+            hint = f"; allowed here: {', '.join(allowed)}" if allowed else ""
+            lines.append(f"  {loc}: unknown key{hint}")
+        elif e["type"] == "literal_error" and e["loc"] and e["loc"][0] == "tables":
+            lines.append(f"  {loc}: unknown table; allowed: {', '.join(contract.TABLES)}")
+        else:
+            msg = e["msg"].removeprefix("Value error, ")
+            got = e.get("input")
+            shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+            lines.append(f"  {loc}: {msg}{shown}")
+    lines.append("  fix: correct these keys; params/demo.yaml documents every key.")
+    return "\n".join(lines)
+
+
+def parse_params(raw: Any, source: str = "params") -> AuditParams:
+    """Validate an already-parsed mapping (e.g. from YAML or a test)."""
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{source}: expected a mapping of keys at the top level")
+    try:
+        return AuditParams.model_validate(raw)
+    except ValidationError as err:
+        raise ParamsError(_explain(err, source)) from None
+
+
+def load_params(path: str | Path) -> AuditParams:
+    """Read and validate `params/<client>.yaml` (paths relative to the project root)."""
+    p = paths.resolve(path)
+    if not p.is_file():
+        raise ParamsError(
+            f"params file not found: {p}\n  fix: pass an existing file, e.g. params/demo.yaml"
+        )
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ParamsError(f"{p}: not valid YAML:\n  {err}") from None
+    return parse_params(raw, str(p))

@@ -1,0 +1,314 @@
+"""Run the audit for one client: validate, execute notebooks with papermill, render, publish.
+
+    run("params/acme.yaml")  ->  reports/acme/index.html (+ one page per component)
+
+A run is a folder build/<client>/runs/<run id>/ holding the executed notebooks (immutable
+run records, kept when they fail), the findings sidecars and a log. Publishing renders into a
+staging folder and swaps it in with renames, so a failed run never touches the last good
+report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from salesaudit import paths, render
+from salesaudit.errors import PipelineError, SalesAuditError
+from salesaudit.load import file_hashes, load
+from salesaudit.params import load_params
+
+NOTEBOOK_PARAMETERS = {"params_path", "run_dir"}
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]  # silence kernel start-up noise
+SUMMARY = "summary"
+PACKAGES = ["salesaudit", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
+            "papermill", "nbconvert", "pandera", "pydantic", "duckdb", "pyarrow", "lifetimes"]
+
+
+@dataclass(frozen=True)
+class Notebook:
+    path: Path
+    slug: str  # component name, e.g. "funnel"; "summary" for 00_summary
+    title: str
+
+    @property
+    def page(self) -> str:
+        return "index" if self.slug == SUMMARY else self.slug
+
+
+@dataclass
+class NotebookResult:
+    slug: str
+    seconds: float
+    ok: bool
+    output: str
+    error: str = ""
+
+
+@dataclass
+class RunResult:
+    client: str
+    run_dir: Path
+    report_dir: Path | None
+    results: list[NotebookResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+
+def _title(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells[:1]:
+        if cell.cell_type == "raw":
+            m = re.search(r"^title:\s*[\"']?(.+?)[\"']?\s*$", cell.source, re.M)
+            if m:
+                return m.group(1)
+    return path.stem.split("_", 1)[1].replace("_", " ").title()
+
+
+def discover(folder: Path = paths.NOTEBOOKS) -> list[Notebook]:
+    """The audit's notebooks, `NN_<component>.ipynb`, in order; the summary (00) first."""
+    found = []
+    for p in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+        slug = p.stem.split("_", 1)[1]
+        found.append(Notebook(p, slug, _title(p)))
+    return found
+
+
+def check_parameters(nb: Notebook) -> None:
+    """Refuse a notebook whose `parameters` cell does not declare what the runner injects
+    (papermill would only warn and run with the defaults — the demo client)."""
+    import papermill
+
+    declared = set(papermill.inspect_notebook(str(nb.path)))
+    if declared != NOTEBOOK_PARAMETERS:
+        raise PipelineError(
+            f"{nb.path.name}: its parameters cell declares {sorted(declared)}; the runner injects "
+            f"exactly {sorted(NOTEBOOK_PARAMETERS)}.\n"
+            "  fix: one cell tagged 'parameters' with params_path and run_dir, nothing else"
+        )
+
+
+def kernel_env(tmp_home: Path | None = None) -> dict[str, str]:
+    """Environment for kernels: quiet, and independent of the user's home when asked."""
+    env = dict(os.environ)
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    env["PYTHONWARNINGS"] = "ignore::DeprecationWarning"
+    if tmp_home is not None:
+        for var, sub in [("MPLCONFIGDIR", "mpl"), ("IPYTHONDIR", "ipython"),
+                         ("JUPYTER_CONFIG_DIR", "jupyter-config"),
+                         ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"),
+                         ("JUPYTER_DATA_DIR", "jupyter-data")]:
+            (tmp_home / sub).mkdir(parents=True, exist_ok=True)
+            env.setdefault(var, str(tmp_home / sub))
+    return env
+
+
+def _execute(src: str, out: str, parameters: dict, cwd: str) -> tuple[float, str]:
+    """Run one notebook (in a worker process). Returns (seconds, error summary or '')."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    t0 = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            src, out, parameters=parameters, kernel_name="python3", progress_bar=False,
+            log_output=False, cwd=cwd, extra_arguments=KERNEL_ARGS,
+        )
+        return time.perf_counter() - t0, ""
+    except PapermillExecutionError as err:
+        tb = "\n".join(err.traceback[-12:]) if err.traceback else ""
+        tb = re.sub(r"\x1b\[[0-9;]*m", "", tb)
+        return time.perf_counter() - t0, f"cell {err.exec_count}: {err.ename}: {err.evalue}\n{tb}"
+    except Exception as err:  # kernel died, timeout, unreadable notebook …
+        return time.perf_counter() - t0, "".join(traceback.format_exception_only(err)).strip()
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True,
+                             text=True, timeout=5, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=paths.ROOT, capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0]}
+    for p in PACKAGES:
+        try:
+            out[p] = importlib.metadata.version(p)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Replace `target` by `staging` with two renames; the old report is removed last."""
+    old = target.with_name(f".old-{target.name}-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def run(
+    params_path: str | Path,
+    only: list[str] | None = None,
+    jobs: int | None = None,
+    reports_root: Path | None = None,
+    on_event: Callable[[str], None] = lambda msg: None,
+) -> RunResult:
+    """Validate, execute, render and publish one client's audit."""
+    started = dt.datetime.now(dt.UTC)
+    params_file = paths.resolve(params_path)
+    params = load_params(params_file)
+    on_event(f"params ok: {params.client} ({params.period})")
+    data = load(params)  # raises DataError before any notebook starts
+    on_event("data ok: " + ", ".join(f"{n} {r:,}" for n, r in data.row_counts()))
+
+    notebooks = discover()
+    components = [nb for nb in notebooks if nb.slug != SUMMARY]
+    summary = [nb for nb in notebooks if nb.slug == SUMMARY]
+    if only:
+        unknown = sorted(set(only) - {nb.slug for nb in components})
+        if unknown:
+            raise PipelineError(f"--only: unknown component(s) {unknown}; known: "
+                                f"{', '.join(nb.slug for nb in components)}")
+        components = [nb for nb in components if nb.slug in only]
+    for nb in components + summary:
+        check_parameters(nb)
+
+    run_id = started.strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
+    run_dir = paths.client_build_dir(params.client) / "runs" / run_id
+    (run_dir / "executed").mkdir(parents=True)
+    (run_dir / "findings").mkdir()
+    report_dir = (reports_root or paths.REPORTS) / params.client
+    if only and (report_dir / "findings").is_dir():
+        # A partial run keeps the other components' findings of the published report.
+        for f in (report_dir / "findings").glob("*.json"):
+            shutil.copy2(f, run_dir / "findings" / f.name)
+    result = RunResult(params.client, run_dir, None)
+    parameters = {"params_path": str(params_file), "run_dir": str(run_dir)}
+
+    def execute(batch: list[Notebook]) -> None:
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(batch)))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {
+                pool.submit(_execute, str(nb.path), str(run_dir / "executed" / nb.path.name),
+                            parameters, str(paths.NOTEBOOKS)): nb
+                for nb in batch
+            }
+            for fut in as_completed(futures):
+                nb = futures[fut]
+                seconds, error = fut.result()
+                out = str(run_dir / "executed" / nb.path.name)
+                result.results.append(NotebookResult(nb.slug, seconds, not error, out, error))
+                on_event(f"{'ok  ' if not error else 'FAIL'} {nb.path.name} ({seconds:.1f} s)")
+
+    os.environ.update(kernel_env())
+    execute(components)
+    if result.ok:
+        execute(summary)
+    (run_dir / "run.json").write_text(json.dumps(
+        [asdict(r) for r in result.results], indent=2))
+    if not result.ok:
+        raise PipelineError(_failure_summary(result))
+
+    staging = report_dir.with_name(f".staging-{params.client}-{run_id}")
+    try:
+        _publish(staging, report_dir, result, params, data, params_file, started, only)
+    except SalesAuditError:
+        raise
+    except Exception as err:
+        raise PipelineError(f"rendering failed, the previous report is untouched: {err}\n"
+                            f"  partial output kept in {staging}") from err
+    result.report_dir = report_dir
+    on_event(f"published {report_dir / 'index.html'}")
+    return result
+
+
+def _failure_summary(result: RunResult) -> str:
+    lines = ["the run failed; the previous report is untouched."]
+    for r in result.results:
+        if not r.ok:
+            lines += [f"\n{Path(r.output).name} failed — executed copy kept for inspection:",
+                      f"  {r.output}", *("  " + ln for ln in r.error.splitlines()[-14:])]
+    return "\n".join(lines)
+
+
+def _publish(staging: Path, report_dir: Path, result: RunResult, params, data, params_file,
+             started: dt.datetime, only) -> None:
+    if staging.exists():
+        shutil.rmtree(staging)
+    if only and report_dir.is_dir():
+        shutil.copytree(report_dir, staging)  # keep the pages this run did not redo
+    staging.mkdir(parents=True, exist_ok=True)
+    (staging / "notebooks").mkdir(exist_ok=True)
+    (staging / "findings").mkdir(exist_ok=True)
+    for r in result.results:
+        shutil.copy2(r.output, staging / "notebooks" / Path(r.output).name)
+    for f in (result.run_dir / "findings").glob("*.json"):
+        shutil.copy2(f, staging / "findings" / f.name)
+    quarto_yml = paths.REPORTS / "_quarto.yml"
+    if quarto_yml.is_file():
+        shutil.copy2(quarto_yml, staging / "notebooks" / "_quarto.yml")
+
+    # Pages in notebook order; all published notebooks, not only this run's.
+    by_name = {nb.path.name: nb for nb in discover()}
+    pages = [
+        render.Page(by_name[p.name].page, by_name[p.name].title, p)
+        for p in sorted((staging / "notebooks").glob("*.ipynb")) if p.name in by_name
+    ]
+    pages.sort(key=lambda pg: (pg.slug != "index", pg.notebook.name))
+    site = render.SiteInfo(
+        client_name=params.name,
+        period=str(params.period),
+        run_date=started.strftime("%Y-%m-%d %H:%M UTC"),
+        sources=data.row_counts(),
+        language=params.language,
+    )
+    written = render.render_site(pages, site, staging)
+    for page in written:
+        refs = render.external_references(page.read_text(encoding="utf-8"))
+        if refs:
+            raise PipelineError(f"{page.name} is not self-contained (refers to {refs[:3]}); "
+                                "the report was not published")
+    if render.quarto_available():
+        render.render_with_quarto(staging / "notebooks")
+
+    manifest = {
+        "client": params.client,
+        "run_id": result.run_dir.name,
+        "started": started.isoformat(),
+        "finished": dt.datetime.now(dt.UTC).isoformat(),
+        "params_file": str(params_file),
+        "params": params.model_dump(mode="json"),
+        "inputs_sha256": file_hashes(params),
+        "rows": dict(data.row_counts()),
+        "versions": _versions(),
+        "git_commit": _git_commit(),
+        "notebooks": {r.slug: {"seconds": round(r.seconds, 2), "ok": r.ok}
+                      for r in result.results},
+        "partial_run": bool(only),
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    _swap_in(staging, report_dir)

@@ -1,0 +1,171 @@
+"""One seaborn theme and the chart types the audit repeats.
+
+Every function takes a tidy DataFrame and returns the matplotlib Axes; notebooks call them
+and add nothing but a title where needed. Rates are always drawn with their interval.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+PALETTE = ["#1f5f8b", "#e07b39", "#3a9d5d", "#b8405e", "#7a5fa6", "#8c7b4f", "#4f8c8c", "#999999"]
+HIGHLIGHT, MUTED = "#b8405e", "#9aa5b1"
+
+
+def set_theme() -> None:
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
+    plt.rcParams.update(
+        {
+            "figure.figsize": (9, 4.2),
+            "figure.dpi": 96,
+            "savefig.dpi": 110,
+            "axes.titleweight": "bold",
+            "axes.titlesize": 12,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "legend.frameon": False,
+        }
+    )
+
+
+def _ax(ax):
+    return ax if ax is not None else plt.subplots()[1]
+
+
+def rate_with_ci(
+    df: pd.DataFrame,
+    label: str,
+    rate: str = "rate",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    n: str | None = "n",
+    reference: float | None = None,
+    highlight: list | None = None,
+    title: str = "",
+    ax=None,
+):
+    """Horizontal dots with 95% interval bars, one row per group, n written beside each."""
+    ax = _ax(ax)
+    d = df.reset_index(drop=True)
+    y = np.arange(len(d))
+    colors = [HIGHLIGHT if highlight and v in highlight else PALETTE[0] for v in d[label]]
+    ax.errorbar(
+        d[rate], y, xerr=[d[rate] - d[low], d[high] - d[rate]], fmt="none",
+        ecolor=MUTED, elinewidth=2, capsize=3,
+    )
+    ax.scatter(d[rate], y, c=colors, zorder=3, s=36)
+    ax.set_yticks(y, d[label].astype(str))
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    if reference is not None:
+        ax.axvline(reference, color=MUTED, ls="--", lw=1)
+    if n:
+        for yi, (hi, nn) in enumerate(zip(d[high], d[n], strict=True)):
+            ax.annotate(f"n={int(nn):,}", (hi, yi), xytext=(6, 0), textcoords="offset points",
+                        va="center", fontsize=8, color="#555")
+    ax.set_xlabel("rate (95% interval)")
+    ax.set_ylabel("")
+    ax.set_title(title)
+    ax.set_xlim(left=max(0.0, float(d[low].min()) - 0.05))
+    return ax
+
+
+def funnel(stages: pd.DataFrame, label: str = "stage", count: str = "count",
+           rate: str | None = "rate_from_previous", leak: str | None = None, title: str = "",
+           ax=None):
+    """Horizontal funnel bars with counts and the conversion from the previous stage."""
+    ax = _ax(ax)
+    d = stages.reset_index(drop=True)
+    colors = [HIGHLIGHT if leak is not None and s == leak else PALETTE[0] for s in d[label]]
+    ax.barh(d[label].astype(str), d[count], color=colors)
+    ax.invert_yaxis()
+    top = float(d[count].max())
+    for i, row in d.iterrows():
+        text = f"{int(row[count]):,}"
+        if rate and i > 0 and pd.notna(row[rate]):
+            text += f"  ({100 * row[rate]:.1f}% of previous)"
+        ax.annotate(text, (row[count], i), xytext=(4, 0), textcoords="offset points",
+                    va="center", fontsize=9)
+    ax.set_xlim(0, top * 1.45)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_title(title)
+    ax.grid(axis="y", visible=False)
+    return ax
+
+
+def survival_curves(curves: pd.DataFrame, group: str = "group", time: str = "time",
+                    value: str = "survival", low: str = "ci_low", high: str = "ci_high",
+                    cumulative: bool = True, xlabel: str = "days", title: str = "", ax=None):
+    """Kaplan–Meier step curves per group with interval bands.
+
+    With `cumulative=True` the curve shows 1 − S(t) (share converted by day t).
+    """
+    ax = _ax(ax)
+    for i, (g, d) in enumerate(curves.groupby(group, sort=True)):
+        c = PALETTE[i % len(PALETTE)]
+        v, lo, hi = d[value], d[low], d[high]
+        if cumulative:
+            v, lo, hi = 1 - v, 1 - hi, 1 - lo
+        ax.step(d[time], v, where="post", color=c, label=str(g))
+        ax.fill_between(d[time], lo, hi, step="post", color=c, alpha=0.15, lw=0)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("share converted" if cumulative else "share not yet converted")
+    ax.legend(title=group)
+    ax.set_title(title)
+    return ax
+
+
+def monthly_rates(df: pd.DataFrame, month: str = "month", rate: str = "rate",
+                  low: str = "ci_low", high: str = "ci_high", hue: str | None = None,
+                  immature: str | None = None, title: str = "", ax=None):
+    """A rate per month with its interval band; immature months drawn hollow."""
+    ax = _ax(ax)
+    groups = df.groupby(hue, sort=True) if hue else [("all", df)]
+    for i, (g, d) in enumerate(groups):
+        c = PALETTE[i % len(PALETTE)]
+        ax.plot(d[month], d[rate], marker="o", color=c, label=str(g) if hue else None)
+        ax.fill_between(d[month], d[low], d[high], color=c, alpha=0.15, lw=0)
+        if immature:
+            m = d[immature].astype(bool)
+            ax.scatter(d.loc[m, month], d.loc[m, rate], facecolor="white", edgecolor=c, zorder=3)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    if hue:
+        ax.legend(title=hue)
+    ax.set_title(title)
+    ax.set_xlabel("")
+    return ax
+
+
+def heatmap(table: pd.DataFrame, fmt: str = ".0%", mask=None, title: str = "", ax=None,
+            cmap: str = "Blues"):
+    """A heatmap where masked cells are greyed (too small to read), not hidden."""
+    ax = _ax(ax)
+    ax.set_facecolor("#e6e6e6")
+    sns.heatmap(table, annot=True, fmt=fmt, mask=mask, cmap=cmap, cbar=False, ax=ax,
+                annot_kws={"fontsize": 8})
+    ax.set_title(title)
+    return ax
+
+
+def rate_facets(df: pd.DataFrame, facet: str, label: str, n: str = "n",
+                highlight_facet=None, title: str = "", col_wrap: int = 3):
+    """Small multiples of `rate_with_ci`, one panel per value of `facet` (in data order)."""
+    values = list(dict.fromkeys(df[facet]))
+    cols = min(col_wrap, len(values))
+    rows = -(-len(values) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 0.45 * df[label].nunique() * rows + 1.6),
+                             squeeze=False, sharey=True)
+    for ax, v in zip(axes.flat, values, strict=False):
+        d = df[df[facet] == v]
+        rate_with_ci(d, label, n=n, ax=ax, title=str(v),
+                     highlight=list(d[label]) if v == highlight_facet else None)
+    for ax in list(axes.flat)[len(values):]:
+        ax.set_visible(False)
+    fig.suptitle(title, y=1.02)
+    fig.tight_layout()
+    return fig
