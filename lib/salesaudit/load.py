@@ -108,8 +108,12 @@ def find_file(params: AuditParams, name: str) -> Path | None:
     return found[0] if found else None
 
 
-def _read_raw(path: Path, name: str, src: TableSource, wanted: set[str]) -> pd.DataFrame:
-    """Read the file with every cell as text (CSV) or as stored (parquet, Excel)."""
+def _read_raw(
+    path: Path, name: str, src: TableSource, wanted: set[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Read the wanted columns with every cell as text (CSV) or as stored (parquet, Excel).
+
+    Also returns every column name of the file, for messages about missing columns."""
     if path.stat().st_size == 0:
         raise DataError([Problem(name, "the file is empty", file=str(path),
                                  fix="export the table again, with its header row")])
@@ -117,19 +121,23 @@ def _read_raw(path: Path, name: str, src: TableSource, wanted: set[str]) -> pd.D
     keep = (lambda c: c.strip().lstrip("\ufeff") in wanted) if wanted else None
     try:
         if suffix == ".parquet":
-            df = pd.read_parquet(path)
-            df = df[[c for c in df.columns if keep is None or keep(c)]]
+            import pyarrow.parquet as pq
+
+            header = pq.read_schema(path).names
+            df = pd.read_parquet(path, columns=[c for c in header if keep is None or keep(c)])
         elif suffix in (".xlsx", ".xls"):
-            df = pd.read_excel(path, sheet_name=src.sheet or 0, dtype=object, usecols=keep)
+            df = pd.read_excel(path, sheet_name=src.sheet or 0, dtype=object)
+            header = [str(c) for c in df.columns]
+            df = df[[c for c in df.columns if keep is None or keep(str(c))]]
         else:
-            df = pd.read_csv(
-                path, sep=src.csv.sep, encoding=src.csv.encoding, dtype=str,
-                keep_default_na=False, usecols=keep, engine="c", low_memory=False,
-            )
+            opts = dict(sep=src.csv.sep, encoding=src.csv.encoding, dtype=str,
+                        keep_default_na=False, engine="c")
+            header = list(pd.read_csv(path, nrows=0, **opts).columns)
+            df = pd.read_csv(path, usecols=keep, low_memory=False, **opts)
     except UnicodeDecodeError as err:
         raise DataError([Problem(
-            name, f"the file is not in the {src.csv.encoding} encoding ({err.reason} at byte "
-            f"{err.start})", file=str(path),
+            name, f"the file is not in the {src.csv.encoding} encoding ({err.reason})",
+            file=str(path),
             fix=f"set tables.{name}.csv.encoding to the file's encoding, e.g. latin-1 or cp1252",
         )]) from None
     except ValueError as err:
@@ -142,7 +150,7 @@ def _read_raw(path: Path, name: str, src: TableSource, wanted: set[str]) -> pd.D
         raise DataError([Problem(name, f"the file cannot be parsed: {err}", file=str(path),
                                  fix=f"check tables.{name}.csv.sep (now {src.csv.sep!r})")]) from None
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
-    return df
+    return df, [str(c).strip().lstrip("\ufeff") for c in header]
 
 
 def _line(i: int, suffix: str) -> str:
@@ -163,7 +171,8 @@ def _examples(raw: pd.DataFrame, mask, column: str, key: str | None, suffix: str
 
 
 def _coerce_table(
-    raw: pd.DataFrame, name: str, src: TableSource, path: Path, problems: list[Problem]
+    raw: pd.DataFrame, header: list[str], name: str, src: TableSource, path: Path,
+    problems: list[Problem],
 ) -> pd.DataFrame:
     t = contract.table(name)
     mapping = {canon: src.columns.get(canon, canon) for canon in t.names}
@@ -172,11 +181,12 @@ def _coerce_table(
     missing = [c for c in t.required if c not in present]
     for canon in missing:
         client = mapping[canon]
-        close = difflib.get_close_matches(client, list(raw.columns), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(client, header, n=1, cutoff=0.6)
         guess = f"'{close[0]}'" if close else "<your column>"
         problems.append(Problem(
             name, f"required column '{client}' is missing", file=str(path), column=canon,
-            examples=[f"columns found: {', '.join(map(str, raw.columns[:15]))}"],
+            examples=[f"columns found: {', '.join(header[:15])}"
+                      + (f" … ({len(header)} in all)" if len(header) > 15 else "")],
             fix=f"map it in params: tables.{name}.columns.{canon}: {guess}",
         ))
     if missing:
@@ -334,13 +344,13 @@ def _load_table(params: AuditParams, name: str, problems: list[Problem], quality
     src = params.source(name)
     t = contract.table(name)
     wanted = {src.columns.get(c, c) for c in t.names} | set(src.keep)
-    raw = _read_raw(path, name, src, wanted)
+    raw, header = _read_raw(path, name, src, wanted)
     if raw.empty:
         quality.append(dict(table=name, column=None, check="file has a header but no rows",
                             rows=0, share=0.0, examples="", action="export the table again"))
         return None
     before = len(problems)
-    df = _coerce_table(raw, name, src, path, problems)
+    df = _coerce_table(raw, header, name, src, path, problems)
     if len(problems) > before:
         return None
     dup_mask = df.duplicated(keep="first")
