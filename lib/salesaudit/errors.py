@@ -64,6 +64,10 @@ class IsolationError(SalesAuditError):
     """A params file points outside its client's data folder."""
 
 
+class UsageError(SalesAuditError):
+    """A command was called with options that cannot work (e.g. an unknown component)."""
+
+
 class PipelineError(SalesAuditError):
     """A notebook failed while running; its executed copy is kept for inspection."""
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import nbformat
 
 from salesaudit import paths, render
-from salesaudit.errors import PipelineError, SalesAuditError
+from salesaudit.errors import PipelineError, SalesAuditError, UsageError
 from salesaudit.load import file_hashes, load
 from salesaudit.params import load_params
 
@@ -191,7 +191,7 @@ def run(
     if only:
         unknown = sorted(set(only) - {nb.slug for nb in components})
         if unknown:
-            raise PipelineError(f"--only: unknown component(s) {unknown}; known: "
+            raise UsageError(f"--only: unknown component(s) {unknown}; known: "
                                 f"{', '.join(nb.slug for nb in components)}")
         components = [nb for nb in components if nb.slug in only]
     for nb in components + summary:

@@ -1,0 +1,154 @@
+"""End to end: the CLI on a small demo client in a throwaway project folder.
+
+Runs `salesaudit` in a subprocess with SALESAUDIT_ROOT pointing at a temporary copy of the
+project's notebooks, so nothing touches the real build/ or reports/ folders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from salesaudit import demo, paths, render
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+CLI = [sys.executable, "-m", "salesaudit.cli"]
+
+
+def _cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SALESAUDIT_ROOT": str(root)}
+    return subprocess.run([*CLI, *args], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=900)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, small_demo):
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(paths.NOTEBOOKS, root / "notebooks")
+    (root / "reports").mkdir()
+    shutil.copy2(paths.REPORTS / "_quarto.yml", root / "reports" / "_quarto.yml")
+    (root / "pyproject.toml").write_text("")
+    demo.write(small_demo, root / "data" / "small")
+    params = yaml.safe_load((paths.PARAMS / "demo.yaml").read_text())
+    params.update(client="small", name="Small & Co <test>", data_dir="data/small")
+    (root / "params").mkdir()
+    (root / "params" / "small.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    return root
+
+
+@pytest.fixture(scope="module")
+def published(project):
+    res = _cli(project, "run", "params/small.yaml", "--jobs", "2")
+    assert res.returncode == 0, res.stdout + res.stderr
+    return project / "reports" / "small", res
+
+
+def test_run_publishes_a_self_contained_site_with_summary_and_funnel(published):
+    report, res = published
+    assert "ok   01_funnel.ipynb" in res.stdout and "published" in res.stdout
+    pages = sorted(p.name for p in report.glob("*.html"))
+    assert {"index.html", "funnel.html"} <= set(pages)
+    for page in report.glob("*.html"):
+        html = page.read_text()
+        assert render.external_references(html) == [], page.name
+        assert "Small &amp; Co &lt;test&gt;" in html  # header, escaped
+        assert "Traceback" not in html and 'class="error' not in html, page.name
+    funnel_html = (report / "funnel.html").read_text()
+    assert 'id="leaking-stage"' in funnel_html and "data:image/png;base64," in funnel_html
+
+
+def test_summary_links_each_finding_to_an_existing_anchor(published):
+    report, _ = published
+    findings = json.loads((report / "findings" / "funnel.json").read_text())["findings"]
+    assert {"leaking-stage", "time-to-convert"} <= {f["key"] for f in findings}
+    index = (report / "index.html").read_text()
+    for f in findings:
+        assert f'href="funnel.html#{f["anchor"]}"' in index
+        assert f'id="{f["anchor"]}"' in (report / "funnel.html").read_text()
+
+
+def test_manifest_records_params_inputs_versions_and_timings(published, project):
+    report, _ = published
+    m = json.loads((report / "manifest.json").read_text())
+    assert m["client"] == "small" and m["params"]["period"]["start"] == "2025-01-01"
+    assert set(m["inputs_sha256"]) >= {"orders.csv", "leads.csv"}
+    assert all(len(h) == 64 for h in m["inputs_sha256"].values())
+    assert {"pandas", "papermill", "salesaudit"} <= set(m["versions"])
+    assert m["notebooks"]["funnel"]["ok"] and m["notebooks"]["funnel"]["seconds"] > 0
+    assert (report / "notebooks" / "01_funnel.ipynb").is_file()
+    assert (report / "notebooks" / "_quarto.yml").is_file()
+
+
+def test_validate_prints_a_per_table_summary(project):
+    res = _cli(project, "validate", "params/small.yaml")
+    assert res.returncode == 0, res.stderr
+    assert "orders" in res.stdout and "rows" in res.stdout and "valid" in res.stdout
+    assert "2025-01-01" in res.stdout
+
+
+def test_bad_data_stops_before_running_with_a_message_and_exit_2(project, tmp_path):
+    bad = project / "data" / "broken"
+    shutil.copytree(project / "data" / "small", bad)
+    orders = (bad / "orders.csv").read_text().splitlines()
+    head, first = orders[0].split(","), orders[1].split(",")
+    first[head.index("revenue")] = "-5"
+    (bad / "orders.csv").write_text("\n".join([orders[0], ",".join(first), *orders[2:]]) + "\n")
+    params = yaml.safe_load((project / "params" / "small.yaml").read_text())
+    params.update(client="broken", data_dir="data/broken")
+    (project / "params" / "broken.yaml").write_text(yaml.safe_dump(params))
+    res = _cli(project, "run", "params/broken.yaml")
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    assert "orders: 1 row(s): below the minimum" in res.stderr and "line 2: revenue=-5.0" in res.stderr
+    assert not (project / "reports" / "broken").exists()
+
+
+def test_unknown_params_key_exit_2(project):
+    (project / "params" / "typo.yaml").write_text(
+        (project / "params" / "small.yaml").read_text() + "attribution_windw: 3\n")
+    res = _cli(project, "validate", "params/typo.yaml")
+    assert res.returncode == 2 and "attribution_windw: unknown key" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_a_failed_run_keeps_the_last_good_report_and_the_failed_notebook(published, project):
+    report, _ = published
+    before = json.loads((report / "manifest.json").read_text())["run_id"]
+    nb_path = project / "notebooks" / "01_funnel.ipynb"
+    original = nb_path.read_text()
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.insert(4, nbformat.v4.new_code_cell("raise RuntimeError('planted failure')"))
+    nbformat.write(nb, nb_path)
+    try:
+        res = _cli(project, "run", "params/small.yaml", "--only", "funnel")
+    finally:
+        nb_path.write_text(original)
+    assert res.returncode == 1
+    assert "RuntimeError: planted failure" in res.stderr
+    assert "executed copy kept" in res.stderr
+    kept = [line.strip() for line in res.stderr.splitlines() if line.strip().endswith("01_funnel.ipynb")]
+    assert kept and Path(kept[0]).is_file()
+    assert json.loads((report / "manifest.json").read_text())["run_id"] == before
+    assert (report / "index.html").is_file()
+
+
+def test_only_reruns_one_component_and_keeps_the_rest(published, project):
+    report, _ = published
+    res = _cli(project, "run", "params/small.yaml", "--only", "funnel")
+    assert res.returncode == 0, res.stderr
+    m = json.loads((report / "manifest.json").read_text())
+    assert m["partial_run"] and set(m["notebooks"]) == {"funnel", "summary"}
+    assert (report / "index.html").is_file() and (report / "funnel.html").is_file()
+
+
+def test_unknown_component_in_only(project):
+    res = _cli(project, "run", "params/small.yaml", "--only", "funel")
+    assert res.returncode == 2 and "unknown component(s) ['funel']" in res.stderr
