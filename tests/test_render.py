@@ -12,6 +12,7 @@ import nbformat
 import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
+
 from salesaudit.errors import PipelineError
 from salesaudit.render import (
     Page,
