@@ -23,7 +23,7 @@ report: $(STAMP) $(DEMO)  ## the demo client's audit → reports/demo/index.html
 	$(BIN)/salesaudit run params/demo.yaml $(if $(JOBS),--jobs $(JOBS),)
 
 test: $(STAMP) $(DEMO)  ## unit, notebook (nbval) and end-to-end tests
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-cell-timeout=900 tests notebooks
 
 test-fast: $(STAMP)  ## unit tests only (no notebook execution)
 	$(PY) -m pytest -m "not slow"

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesaudit import funnel
+from salesaudit import funnel, stats
 
 STAGES = [("Lead", "created_at"), ("MQL", "mql_at"), ("SQL", "sql_at"), ("Customer", "won_at")]
 T = pd.Timestamp
@@ -157,6 +157,8 @@ def test_planted_median_days_to_convert_lie_in_the_intervals(demo_funnel):
 
 
 def test_planted_visitor_to_lead_rates_and_weak_store_hour(default_demo):
+    """Many slots are checked at once, so each planted rate must lie in its 99.9% interval
+    (family-wise miss chance about 1% over 11 slots) rather than the 95% one."""
     t, truth = default_demo.tables, default_demo.truth
     start, end = truth["period"]["start"], truth["period"]["end"]
     v = funnel.visitor_to_lead(t["traffic"], t["leads"], start, end)
@@ -165,5 +167,6 @@ def test_planted_visitor_to_lead_rates_and_weak_store_hour(default_demo):
     h = funnel.store_hourly_conversion(t["store_traffic"], t["orders"], start, end)
     weakest = h.sort_values("rate").iloc[0]
     assert weakest.hour == truth["store"]["weak_hour"] and weakest.verdict == "lower"
-    for r in h.itertuples():
-        assert r.ci_low <= truth["store"]["conversion_by_hour"][str(r.hour)] <= r.ci_high
+    low, high = stats.wilson_interval(h["orders"], h["visitors"], alpha=0.001)
+    planted = h["hour"].astype(str).map(truth["store"]["conversion_by_hour"])
+    assert ((low <= planted) & (planted <= high)).all(), h.assign(planted=planted)
