@@ -43,3 +43,45 @@ def write_params(folder: Path, client: str = "t", **extra) -> Path:
     path = folder.parent / f"{client}.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return path
+
+
+def run_notebook(notebook: str, data_dir: Path, tmp_path: Path, client: str = "nbtest"):
+    """Execute notebooks/<notebook> with papermill on the client data in `data_dir`.
+
+    The kernel runs with SALESAUDIT_ROOT at `tmp_path`, so its caches and findings stay in the
+    test's folder. Returns the executed notebook (nbformat) for assertions on its outputs.
+    """
+    import nbformat
+    import papermill
+
+    from salesaudit import paths
+    from salesaudit.pipeline import KERNEL_ARGS
+
+    params = write_params(Path(data_dir), client=client)
+    out = tmp_path / f"executed-{notebook}"
+    old = os.environ.get("SALESAUDIT_ROOT")
+    os.environ["SALESAUDIT_ROOT"] = str(tmp_path)
+    try:
+        papermill.execute_notebook(
+            str(paths.NOTEBOOKS / notebook), str(out),
+            parameters={"params_path": str(params), "run_dir": str(tmp_path / "run")},
+            kernel_name="python3", progress_bar=False, cwd=str(paths.NOTEBOOKS),
+            extra_arguments=KERNEL_ARGS,
+        )
+    finally:
+        if old is None:
+            os.environ.pop("SALESAUDIT_ROOT", None)
+        else:
+            os.environ["SALESAUDIT_ROOT"] = old
+    return nbformat.read(out, as_version=4)
+
+
+def outputs_text(nb) -> str:
+    """Every text/markdown/html/plain output of an executed notebook, joined."""
+    parts = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            parts += [data.get(k, "") for k in ("text/markdown", "text/html", "text/plain")]
+            parts.append(o.get("text", ""))
+    return "\n".join(p if isinstance(p, str) else "".join(p) for p in parts)

@@ -45,3 +45,17 @@ def test_notebooks_stay_thin(path):
         if c.cell_type == "code":
             assert "\ndef " not in "\n" + c.source and "\nclass " not in "\n" + c.source, path.name
             assert "read_csv" not in c.source and "read_parquet" not in c.source, path.name
+
+
+@pytest.mark.slow
+def test_funnel_says_what_to_provide_when_leads_are_missing(tmp_path, small_demo):
+    from conftest import outputs_text, run_notebook
+
+    from salesaudit import demo
+
+    data = tmp_path / "data" / "noleads"
+    demo.write(demo.Demo({k: v for k, v in small_demo.tables.items()
+                          if k not in ("leads", "traffic")}, small_demo.truth), data)
+    text = outputs_text(run_notebook("01_funnel.ipynb", data, tmp_path))
+    assert "Not available." in text and "**leads**" in text and "`lead_id`" in text
+    assert "Visitor → lead conversion needs" in text
