@@ -21,7 +21,7 @@ def test_demo_params_document_every_key():
     for key in AuditParams.model_fields:
         assert f"{key}:" in text, f"params/demo.yaml does not show the key {key}"
     for key in ("sep", "decimal", "thousands", "encoding", "date_format", "sheet", "keep",
-                "maturity_days", "stage_conversion"):
+                "maturity_days", "stage_conversion", "open_hour", "close_hour", "weekdays"):
         assert f"{key}:" in text
 
 
@@ -87,3 +87,12 @@ def test_missing_file_and_bad_yaml(tmp_path):
     listy.write_text("- a\n- b\n")
     with pytest.raises(ParamsError, match="expected a mapping"):
         load_params(listy)
+
+
+def test_business_hours_are_optional_and_checked():
+    assert parse_params(BASE).business_hours is None
+    p = parse_params({**BASE, "business_hours": {"open_hour": 8}})
+    assert (p.business_hours.open_hour, p.business_hours.close_hour) == (8, 18)
+    assert p.business_hours.weekdays == [0, 1, 2, 3, 4]
+    with pytest.raises(ParamsError, match="close_hour 9 must be after open_hour 10"):
+        parse_params({**BASE, "business_hours": {"open_hour": 10, "close_hour": 9}})

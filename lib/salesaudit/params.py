@@ -90,7 +90,6 @@ class FunnelParams(_Strict):
         min_length=2,
     )
     maturity_days: Annotated[int, Field(ge=1, le=730)] = 60
-    store_open_hours: tuple[int, int] = (9, 20)
 
     @field_validator("stages")
     @classmethod
@@ -101,6 +100,24 @@ class FunnelParams(_Strict):
         if len(set(cols)) != len(cols):
             raise ValueError(f"stage columns repeat: {cols}")
         return stages
+
+
+class BusinessHours(_Strict):
+    """Opening hours of customer service, for business-hours response times."""
+
+    open_hour: Annotated[int, Field(ge=0, le=23)] = 9
+    close_hour: Annotated[int, Field(ge=1, le=24)] = 18
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=lambda: [0, 1, 2, 3, 4], description="0 = Monday … 6 = Sunday"
+    )
+
+    @model_validator(mode="after")
+    def _open_before_close(self) -> BusinessHours:
+        if self.close_hour <= self.open_hour:
+            raise ValueError(f"close_hour {self.close_hour} must be after open_hour {self.open_hour}")
+        if not self.weekdays:
+            raise ValueError("weekdays cannot be empty")
+        return self
 
 
 class Targets(_Strict):
@@ -120,6 +137,7 @@ class AuditParams(_Strict):
     tables: dict[TableName, TableSource] = Field(default_factory=dict)
     funnel: FunnelParams = FunnelParams()
     attribution_window_days: Annotated[int, Field(ge=1, le=90)] = 7
+    business_hours: BusinessHours | None = None
     targets: Targets = Targets()
 
     @model_validator(mode="after")
