@@ -9,13 +9,16 @@ from the parameters in closed form or by deterministic numerical integration - n
 statistic of the generated rows. To keep them exact while several effects touch the same
 orders, the steps are arranged so that they do not disturb each other:
 
-- one-time buyers are decided by a Bernoulli draw per active customer (tickets on a first
-  order decide it through the repurchase model instead; the other customers' probability is
-  set so the overall share stays exact); repeaters get at least two orders;
+- one-time buyers are decided by a Bernoulli draw per active customer (a ticket on the
+  first order decides it through the repurchase model instead; the other customers'
+  probability is set so the overall share stays exact); repeaters get at least two orders;
 - repeat customers buy on a jittered lattice (personal interval `mu`), so the expected
   number of orders is known in closed form; rhythm breakers and ticket churn remove whole
   lattice points, the promotion holdout only moves orders, store matching only moves an
   order within its day;
+- the repurchase outcome after a ticket is drawn from the logistic model first and the
+  customer's later orders follow it (kept or stopped); a ticket's timing never depends on
+  the outcome, so the model holds for every ticket whose 180 days lie inside the period;
 - store orders per store-hour are Binomial(visitors, p_hour); loyalty-card revenue is
   base + delta with the base drawn iid for every order, so card and non-card orders differ
   by exactly delta in expectation.
@@ -93,7 +96,7 @@ MEMBER_BEFORE_PERIOD = 0.60  # existing members who joined before the period
 # Purchase rhythm: personal mean interval mu ~ Gamma(shape, mean_ch / shape) clipped to
 # [20, 90] days; orders sit on a lattice with uniform jitter of +-20% of mu.
 ONE_TIME_SHARE = 0.45
-INTERVAL_MEAN = {"paid_search": 46.0, "social": 60.0, "email": 40.0, "referral": 34.0}
+INTERVAL_MEAN = {"paid_search": 36.0, "social": 48.0, "email": 31.0, "referral": 27.0}
 INTERVAL_SHAPE = 6.0
 INTERVAL_CLIP = (20.0, 90.0)
 JITTER = 0.20
@@ -151,7 +154,7 @@ KIND_RATES = {"newsletter": ((0.28, 0.38), (0.10, 0.15)), "content": ((0.25, 0.3
 AUDIENCE = {"newsletter": 0.50, "content": 0.25, "promotion": 0.30, "sms": 0.20}
 
 # Service: one ticket per ticketed customer, on its 1st, 2nd or 3rd order of the period.
-TICKET_PLAN = (0.15, 0.08, 0.06)  # P(ticket on order j = 1, 2, 3) per active customer
+TICKET_PLAN = (0.16, 0.09, 0.07)  # P(ticket on order j = 1, 2, 3) per active customer
 SATISFACTION = (0.08, 0.10, 0.17, 0.30, 0.35)  # P(csat = 1..5)
 CSAT_REPURCHASE = {"intercept": -1.2, "logit_coef_per_point": 0.35, "prior_orders_coef": 0.25}
 REPURCHASE_DAYS = 180
@@ -476,22 +479,31 @@ def _order_plan(rng, cal: _Cal, cust: dict) -> dict:
     lo, hi = INTERVAL_CLIP
     mean = np.array([INTERVAL_MEAN[c] for c in CHANNELS])[cust["ch"]]
     mu = np.clip(rng.gamma(INTERVAL_SHAPE, mean / INTERVAL_SHAPE), lo, hi)
-    phi = rng.random(n) * mu  # phase of existing customers' lattice
-    t0 = np.where(cust["is_new"], cust["won_t"], phi)
-    lattice = np.ceil((D - t0) / mu).astype(np.int64)  # lattice points before the end
-    k_rep = np.maximum(lattice, 2)  # repeaters get at least two orders
     ticket = rng.choice(4, size=n, p=pp["pi"])
     ticket[~cust["active"]] = 0
-    j = np.where(ticket >= 2, np.minimum(ticket, k_rep), ticket)
+    # Existing customers run a stationary lattice (uniform phase). New customers start at
+    # their won order; ticketed existing customers come back at a uniform time of the
+    # period: their orders 1-3 (and so their tickets) spread over the whole year.
+    phi = rng.random(n) * mu
+    anchored = cust["is_new"] | (ticket > 0)
+    comeback = _snap(rng, rng.random(n) * D)
+    t0 = np.where(cust["is_new"], cust["won_t"], np.where(anchored, comeback, phi))
+    lattice = np.ceil((D - t0) / mu).astype(np.int64)  # lattice points before the end
+    k_rep = np.maximum(lattice, 2)  # repeaters get at least two orders
+    # The ticket sits on order j = plan; a plan beyond the lattice (a late start) has no
+    # ticket - that customer's orders are max(L, 2) whatever the outcome, as in the model.
+    j = ticket
+    has_ticket = (ticket > 0) & (ticket <= lattice)
     sat = 1 + rng.choice(5, size=n, p=np.asarray(SATISFACTION))
     y = rng.random(n) < _repurchase_p(sat, j)
     one = np.where(ticket == 0, rng.random(n) < pp["q0"], np.where(ticket == 1, ~y, False))
     one &= cust["active"]
-    churn = (ticket >= 2) & ~y  # stops buying after the ticketed order
+    churn = has_ticket & (ticket >= 2) & ~y  # stops buying after the ticketed order
     k = np.where(one, 1, np.where(churn, j, k_rep))
     k[~cust["active"]] = 0
     delay = rng.uniform(*TICKET_DELAY_DAYS, n)
-    return {"mu": mu, "phi": phi, "t0": t0, "lattice": lattice, "ticket": ticket, "j": j,
+    return {"mu": mu, "phi": phi, "t0": t0, "anchored": anchored, "lattice": lattice,
+            "ticket": ticket, "has_ticket": has_ticket, "j": j,
             "sat": sat, "y": y, "one": one, "k": k, "delay": delay,
             "repeater": cust["active"] & ~one}
 
@@ -509,45 +521,40 @@ def _rhythm_breakers(rng, cal: _Cal, cust: dict, plan: dict) -> dict:
 def _order_timeline(rng, cal: _Cal, cust: dict, plan: dict, breakers: dict) -> dict:
     """Known customers' orders as float days: lattice orders, one-timers, forced seconds."""
     D = cal.days
-    is_new = cust["is_new"]
-    one_pre = plan["one"] & ~is_new
-    n_lat = np.where(one_pre, 0, np.minimum(plan["k"], plan["lattice"]))
+    anchored = plan["anchored"]
+    one_free = plan["one"] & ~anchored  # one order anywhere in the period
+    n_lat = np.where(one_free, 0, np.minimum(plan["k"], plan["lattice"]))
     cidx = np.repeat(np.arange(len(n_lat)), n_lat)
     k = np.arange(len(cidx)) - np.repeat(np.cumsum(n_lat) - n_lat, n_lat)
     mu = plan["mu"][cidx]
     base = plan["t0"][cidx] + k * mu
     t = base + mu * rng.uniform(-JITTER, JITTER, len(cidx))
-    first_new = is_new[cidx] & (k == 0)
-    t = np.where(first_new, base, np.clip(t, 0.0, D - 1e-6))  # a won lead's order is exact
+    anchor = anchored[cidx] & (k == 0)  # a won order or a comeback: exact, never moved
+    t = np.where(anchor, base, np.clip(t, 0.0, D - 1e-6))
     # Rhythm breakers: lattice points on/after the break date go; the rest stay before it.
     brk = breakers["chosen"][cidx]
     bday = breakers["day"][cidx]
     keep = ~(brk & (base >= bday))
     t = np.where(brk, np.minimum(t, bday - 1e-6), t)
-    cidx, k, t, first_new = cidx[keep], k[keep], t[keep], first_new[keep]
-    t = np.where(first_new, t, _snap(rng, t))
-    # Existing one-time buyers: one order anywhere in the period - except those whose
-    # ticket on that order decided it: their order is placed like a repeater's first
-    # order, so the ticket's timing does not reveal the repurchase outcome.
-    one_idx = np.flatnonzero(one_pre)
-    mu1, first1 = plan["mu"][one_idx], plan["phi"][one_idx]
-    like_first = np.clip(first1 + mu1 * rng.uniform(-JITTER, JITTER, len(one_idx)), 0, D - 1e-6)
-    anywhere = rng.random(len(one_idx)) * D
-    t_one = _snap(rng, np.where(plan["ticket"][one_idx] == 1, like_first, anywhere))
-    # New repeaters whose lattice has a single point get a second order later on (after
-    # their ticket, when the ticket falls inside the period).
-    f_idx = np.flatnonzero(plan["k"] > np.where(one_pre, 1, plan["lattice"]))
+    cidx, t, anchor = cidx[keep], t[keep], anchor[keep]
+    t = np.where(anchor, t, _snap(rng, t))
+    one_idx = np.flatnonzero(one_free)
+    t_one = _snap(rng, rng.random(len(one_idx)) * D)
+    # Anchored repeaters whose lattice has a single point get a second order later on
+    # (after their ticket, when the ticket falls inside the period).
+    f_idx = np.flatnonzero(plan["k"] > np.where(one_free, 1, plan["lattice"]))
     lo = plan["t0"][f_idx]
     opened = lo + plan["delay"][f_idx]
     lo = np.where((plan["ticket"][f_idx] == 1) & (opened < D), opened, lo)
     t_forced = lo + rng.uniform(0.05, 0.95, len(f_idx)) * (D - lo)
     n_forced = len(f_idx)
+    first_new = anchor & cust["is_new"][cidx]
     orders = {
         "cust": np.concatenate([cidx, one_idx, f_idx]),
         "t": np.concatenate([t, t_one, t_forced]),
         "first_new": np.concatenate([first_new, np.zeros(len(one_idx) + n_forced, bool)]),
-        "forced": np.concatenate([np.zeros(len(cidx) + len(one_idx), bool),
-                                  np.ones(n_forced, bool)]),
+        # orders whose exact time matters (won order, ticketed order 1, forced second)
+        "fixed": np.concatenate([anchor, np.zeros(len(one_idx), bool), np.ones(n_forced, bool)]),
     }
     orders["store"] = np.full(len(orders["t"]), -1, np.int8)
     return orders
@@ -619,7 +626,7 @@ def _stores(rng, cal: _Cal, n: int, orders: dict, holdout: dict):
     known = rng.random(len(s_t)) >= ANONYMOUS_SHARE
     # Match known store orders to planned customer orders of the same day.
     c_day = np.floor(orders["t"]).astype(np.int64)
-    cand = np.flatnonzero((~orders["first_new"]) & (~orders["forced"]) & (~holdout["edge"]))
+    cand = np.flatnonzero(~orders["fixed"] & ~holdout["edge"])
     cand = cand[np.lexsort((rng.random(len(cand)), c_day[cand]))]
     k_idx = np.flatnonzero(known)
     k_idx = k_idx[np.argsort(s_day[k_idx], kind="stable")]
@@ -634,7 +641,7 @@ def _stores(rng, cal: _Cal, n: int, orders: dict, holdout: dict):
     anon[matched_s] = False
     m = int(anon.sum())
     for key, val in (("cust", np.full(m, -1)), ("t", s_t[anon]),
-                     ("first_new", np.zeros(m, bool)), ("forced", np.zeros(m, bool)),
+                     ("first_new", np.zeros(m, bool)), ("fixed", np.zeros(m, bool)),
                      ("store", s_store[anon].astype(np.int8))):
         orders[key] = np.concatenate([orders[key], val])
     # Final order: by time; customer order numbers follow.
@@ -660,7 +667,7 @@ def _tickets(rng, cal: _Cal, cust: dict, plan: dict, orders: dict) -> dict:
     c = orders["cust"]
     by_cust = np.lexsort((orders["t"], c))
     cs = c[by_cust]
-    who = np.flatnonzero(plan["ticket"] > 0)
+    who = np.flatnonzero(plan["has_ticket"])
     first = np.searchsorted(cs, who)
     pos = by_cust[first + plan["j"][who] - 1]
     assert np.all(c[pos] == who)
@@ -911,24 +918,24 @@ def _int_journey_cdf(a, b, ch: str):
             + np.maximum(b, cap) - np.maximum(a, cap))
 
 
-def _g_new(w: np.ndarray, ch: str, pp: dict) -> np.ndarray:
-    """Expected orders of a new customer whose first order is w days before the end.
+def _anchored_orders(w: np.ndarray, ch: str, pp: dict) -> np.ndarray:
+    """Expected orders of a customer whose lattice starts w days before the end, by plan.
 
-    Lattice count L = ceil(w / mu) (first order included); repeaters max(L, 2); tickets on
-    order j = 2, 3 with no repurchase stop after order j. P(L >= k) = P(mu < w / (k - 1)).
+    Row T = ticket plan (0 none, ticket on order 1, 2, 3). Lattice count L = ceil(w / mu)
+    (first order included), P(L >= k) = P(mu < w / (k - 1)); repeaters get max(L, 2);
+    a ticket on order j = 2, 3 without repurchase stops the customer after order j.
     """
     w = np.asarray(w, float)
     kmax = int(np.ceil(w.max() / INTERVAL_CLIP[0])) + 2
     ge = [np.ones_like(w)] + [_mu_cdf(w / (k - 1), ch) for k in range(2, kmax + 1)]
     ge = np.array(ge)  # ge[k-1] = P(L >= k)
-    e_l = ge.sum(axis=0)
-    e_rep = e_l + (1 - ge[1])  # max(L, 2)
-    pi, pbar, q0 = pp["pi"], pp["pbar"], pp["q0"]
-    g = pi[0] * (q0 + (1 - q0) * e_rep) + pi[1] * ((1 - pbar[1]) + pbar[1] * e_rep)
+    e_rep = ge.sum(axis=0) + (1 - ge[1])  # E[max(L, 2)]
+    pbar, q0 = pp["pbar"], pp["q0"]
+    rows = [q0 + (1 - q0) * e_rep, (1 - pbar[1]) + pbar[1] * e_rep]
     for j in (2, 3):
         tail = ge[j:].sum(axis=0)  # E[(max(L,2) - j)^+] = sum_{k > j} P(L >= k)
-        g = g + pi[j] * (e_rep - (1 - pbar[j]) * tail)
-    return g
+        rows.append(e_rep - (1 - pbar[j]) * tail)
+    return np.array(rows)
 
 
 def _inv_mu_mean(ch: str) -> float:
@@ -966,13 +973,16 @@ def _expectations(cal: _Cal, n: int, lam: dict) -> dict:
     """Expected new customers, orders per customer, 12-month value; from parameters only."""
     D = cal.days
     pp = _plan_probabilities()
-    pi, pbar, q0 = pp["pi"], pp["pbar"], pp["q0"]
+    pi, q0 = pp["pi"], pp["q0"]
     d = np.arange(D)
     h = 0.01  # grid step (days) for the won-time distribution of new customers
     v_edges = np.arange(0, MAX_DAYS_TO_CONVERT + 1 + h / 2, h)
     m_grid = (np.arange(int(round(D / h))) + 0.5) * h  # w grid, aligned with D - d - v
     out = {"new_customers": {}, "leads": {}, "p_win": {}, "orders_new": {}, "k12": {},
            "orders_pre_per_active": {}, "margin12": {}, "new_check": {}}
+    hours = np.asarray(ONLINE_HOURS, float)
+    comeback_w = hours[np.floor(((D - m_grid) % 1) * 24).astype(int)]
+    comeback_w /= comeback_w.sum()  # density of w = D - comeback time on the grid
     base_mean = BASKET_MEDIAN * np.exp(BASKET_SIGMA ** 2 / 2)
     p_completed = dict(STATUS)["completed"]
     for ch in CHANNELS:
@@ -989,15 +999,17 @@ def _expectations(cal: _Cal, n: int, lam: dict) -> dict:
         lam_grid[np.round((D - d) / h).astype(int)] = lam[ch]
         # mass[m] = sum_i lam[m + 1 + i] pmf[i]: new customers with w = (m + 0.5) h
         mass = signal.fftconvolve(lam_grid, pmf[::-1])[len(pmf): len(pmf) + len(m_grid)]
-        out["orders_new"][ch] = float(pw * (mass @ _g_new(m_grid, ch, pp)))
+        parts = _anchored_orders(m_grid, ch, pp)
+        out["orders_new"][ch] = float(pw * (mass @ (pi @ parts)))
         out["new_check"][ch] = float(pw * mass.sum())
-        inv = _inv_mu_mean(ch)
-        lattice = D * inv
-        pre = (pi[0] * (q0 + (1 - q0) * lattice) + pi[1] * ((1 - pbar[1]) + pbar[1] * lattice)
-               + sum(pi[j] * ((1 - pbar[j]) * j + pbar[j] * lattice) for j in (2, 3))
+        # Existing customers: stationary lattice (E[L] = D / mu) minus the breakers' loss;
+        # ticketed ones come back at a uniform day with the online time-of-day profile.
+        lattice = D * _inv_mu_mean(ch)
+        pre = (pi[0] * (q0 + (1 - q0) * lattice)
                - pi[0] * (1 - q0) * BREAK_PROB * _breaker_loss(cal, ch))
+        pre += pi[1:] @ (parts[1:] @ comeback_w)
         out["orders_pre_per_active"][ch] = float(pre)
-        k12 = float(_g_new(np.array([365.0]), ch, pp)[0])
+        k12 = float(pi @ _anchored_orders(np.array([365.0]), ch, pp)[:, 0])
         out["k12"][ch] = k12
         per_order = (base_mean + MEMBER_SHARE * LOYALTY_DELTA) * (1 - COST_SHARE[ch]) * p_completed
         out["margin12"][ch] = k12 * per_order
@@ -1306,7 +1318,10 @@ def _truth(cal: _Cal, n: int, seed: int, expect: dict, spend: dict, ids: _Ids,
             "interpurchase_interval": {"distribution": "gamma, clipped", "shape": INTERVAL_SHAPE,
                                        "mean_by_channel": dict(INTERVAL_MEAN),
                                        "clip_days": list(INTERVAL_CLIP), "jitter": JITTER},
-            "notes": "one_time_buyer_share and orders_per_customer_mean are among customers "
+            "notes": "Existing customers buy on a stationary lattice from the period start; "
+                     "ticketed existing customers come back at a uniform time of the period "
+                     "(their first orders carry the tickets); new customers start at won_at. "
+                     "one_time_buyer_share and orders_per_customer_mean are among customers "
                      "with >= 1 order (any status) in the period, anonymous orders excluded; "
                      "orders_per_customer_mean is the ratio of expectations, computed in "
                      "closed form plus a numerical integral over new customers' first-order "
