@@ -17,7 +17,9 @@ export JUPYTER_RUNTIME_DIR := $(CURDIR)/build/home/jupyter-runtime
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: report test test-fast lint venv demo lock clean strip
+DATASETS ?= ../shared/datasets
+
+.PHONY: report test test-fast lint venv demo lock clean strip real-data
 
 report: $(STAMP) $(DEMO)  ## the demo client's audit → reports/demo/index.html
 	$(BIN)/salesaudit run params/demo.yaml $(if $(JOBS),--jobs $(JOBS),)
@@ -44,6 +46,11 @@ demo: $(DEMO)
 
 $(DEMO): $(STAMP) lib/salesaudit/demo.py
 	$(BIN)/salesaudit demo --out data/demo
+
+real-data:  ## copy the public datasets beside the repo into data/ (see params/olist.yaml …)
+	mkdir -p data/olist data/helpdesk
+	cp $(DATASETS)/olist_marketing_funnel/*.csv data/olist/
+	cp $(DATASETS)/helpdesk_eventlog/helpdesk.csv data/helpdesk/
 
 lock:  ## re-pin requirements.txt from requirements.in in a scratch venv
 	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv

@@ -53,3 +53,10 @@ def value_ci(value, lo, hi, unit: str = "", n=None, digits: int = 1) -> str:
         tail.append(f"n = {count(n)}")
     body = f"{number(value, digits)}{(' ' + unit) if unit else ''}"
     return f"{body} ({', '.join(tail)})" if tail else body
+
+
+def pvalue(p) -> str:
+    """'p = 0.032', 'p < 0.001': never 'p = 0'."""
+    if _missing(p):
+        return "p = –"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"

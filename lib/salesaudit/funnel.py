@@ -19,6 +19,8 @@ import pandas as pd
 
 from salesaudit import fmt, stats
 
+MIN_CONVERSIONS_FOR_MEDIAN = 20  # fewer converted leads give too wide a median interval
+
 
 def as_of_date(leads: pd.DataFrame, period_end) -> pd.Timestamp:
     """The date outcomes are observed at: the period's last day, or the last event if earlier."""
@@ -343,7 +345,7 @@ def findings(res: FunnelResult, currency: str = "EUR") -> list[dict]:
         out.append(dict(
             key="leaking-stage",
             sentence=f"The funnel leaks at {lk.transition}: {fmt.rate_ci(lk.rate, lk.ci_low, lk.ci_high, lk.entered)} "
-            f"convert, {cmp} ({lk.next_lowest} {fmt.pct(lk.next_lowest_rate)}, p = {lk.p_value:.2g}).",
+            f"convert, {cmp} ({lk.next_lowest} {fmt.pct(lk.next_lowest_rate)}, {fmt.pvalue(lk.p_value)}).",
             action=f"Work on {lk.transition} first: reaching {fmt.pct(lk.benchmark)} "
             f"({lk.benchmark_source}) would add {fmt.pct(lk.extra_conversions_share, 0)} more "
             f"final conversions.",
@@ -356,7 +358,9 @@ def findings(res: FunnelResult, currency: str = "EUR") -> list[dict]:
                    "value_per_conversion": None if res.value is None else res.value.value,
                    "value_source": res.value_source},
         ))
-    m = res.medians.dropna(subset=["median_days"])
+    # Only channels with enough conversions for a stable median and a finite interval.
+    m = res.medians.dropna(subset=["median_days", "ci_low", "ci_high"])
+    m = m[m["converted"] >= MIN_CONVERSIONS_FOR_MEDIAN]
     if len(m) > 1 and res.logrank is not None:
         slow, fast = m.loc[m["median_days"].idxmax()], m.loc[m["median_days"].idxmin()]
         sig = res.logrank.p_value < 0.05
@@ -365,7 +369,7 @@ def findings(res: FunnelResult, currency: str = "EUR") -> list[dict]:
             sentence=f"Leads from {slow.channel} take a median {slow.median_days:.0f} days to convert "
             f"(95% CI {slow.ci_low:.0f}–{slow.ci_high:.0f}, n = {int(slow.converted):,}) against "
             f"{fast.median_days:.0f} days for {fast.channel}; channels "
-            f"{'differ' if sig else 'do not differ detectably'} (log-rank p = {res.logrank.p_value:.2g}).",
+            f"{'differ' if sig else 'do not differ detectably'} (log-rank {fmt.pvalue(res.logrank.p_value)}).",
             action=f"Plan follow-up and cash flow per channel: {slow.channel} leads need longer nurturing.",
             metric="median days to convert", value=float(slow.median_days),
             ci_low=float(slow.ci_low), ci_high=float(slow.ci_high), n=int(slow.converted),

@@ -21,14 +21,15 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.errors
 
 import salesaudit
-from salesaudit import contract, paths
+from salesaudit import contract, paths, reshape
 from salesaudit.coerce import coerce
 from salesaudit.errors import DataError, IsolationError, Problem
-from salesaudit.params import AuditParams, TableSource
+from salesaudit.params import AuditParams, Join, TableSource
 
 READERS = (".csv", ".csv.gz", ".txt", ".parquet", ".xlsx", ".xls")
 QUALITY_COLUMNS = ["table", "column", "check", "rows", "share", "examples", "action"]
@@ -65,32 +66,32 @@ def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
 
 
+def _named_file(params: AuditParams, name: str, file: str, key: str) -> Path:
+    """A file named in params, which must exist inside the client's data folder."""
+    folder = params.data_path
+    path = folder / file
+    if not _inside(path, folder):
+        raise IsolationError(
+            f"{name}: {key} points outside the client's data folder\n"
+            f"  file:    {file} -> {path.resolve()}\n"
+            f"  folder:  {folder}\n"
+            f"  fix:     copy the file into {folder} and name it relative to that folder"
+        )
+    if not path.is_file():
+        raise DataError([Problem(
+            name, "the file named in params does not exist", file=str(path),
+            fix=f"check {key}; files there: "
+            + ", ".join(sorted(p.name for p in folder.iterdir())[:20]),
+        )])
+    return path
+
+
 def find_file(params: AuditParams, name: str) -> Path | None:
     """The file of a table: named in params, else `<table>.<ext>` in the data folder."""
     folder = params.data_path
     src = params.source(name)
     if src.file:
-        path = folder / src.file
-        if not _inside(path, folder):
-            raise IsolationError(
-                f"{name}: tables.{name}.file points outside the client's data folder\n"
-                f"  file:    {src.file} -> {path.resolve()}\n"
-                f"  folder:  {folder}\n"
-                f"  fix:     copy the file into {folder} and name it relative to that folder"
-            )
-        if not path.is_file():
-            raise DataError(
-                [
-                    Problem(
-                        name,
-                        "the file named in params does not exist",
-                        file=str(path),
-                        fix=f"check tables.{name}.file; files there: "
-                        + ", ".join(sorted(p.name for p in folder.iterdir())[:20]),
-                    )
-                ]
-            )
-        return path
+        return _named_file(params, name, src.file, f"tables.{name}.file")
     found = [folder / f"{name}{ext}" for ext in READERS if (folder / f"{name}{ext}").is_file()]
     if len(found) > 1:
         raise DataError(
@@ -109,7 +110,7 @@ def find_file(params: AuditParams, name: str) -> Path | None:
 
 
 def _read_raw(
-    path: Path, name: str, src: TableSource, wanted: set[str]
+    path: Path, name: str, src: TableSource | Join, wanted: set[str] | None
 ) -> tuple[pd.DataFrame, list[str]]:
     """Read the wanted columns with every cell as text (CSV) or as stored (parquet, Excel).
 
@@ -130,8 +131,10 @@ def _read_raw(
             header = [str(c) for c in df.columns]
             df = df[[c for c in df.columns if keep is None or keep(str(c))]]
         else:
-            opts = dict(sep=src.csv.sep, encoding=src.csv.encoding, dtype=str,
+            opts = dict(sep=src.csv.separator, encoding=src.csv.encoding, dtype=str,
                         keep_default_na=False, engine="c")
+            if not src.csv.header:
+                opts.update(header=None, names=src.csv.names)
             header = list(pd.read_csv(path, nrows=0, **opts).columns)
             df = pd.read_csv(path, usecols=keep, low_memory=False, **opts)
     except UnicodeDecodeError as err:
@@ -281,24 +284,37 @@ def _schema_problems(df: pd.DataFrame, name: str, path: Path, problems: list[Pro
 
 
 def _order_problems(
-    df: pd.DataFrame, name: str, pairs: list[tuple[str, str]], path: Path, problems: list[Problem]
-) -> None:
+    df: pd.DataFrame, name: str, pairs: list[tuple[str, str]], path: Path,
+    problems: list[Problem], quality: list[dict], drop: bool,
+) -> pd.DataFrame:
+    """Rows where a later stage precedes an earlier one: a hard problem, or, when the params
+    say `drop_out_of_order`, dropped and listed in the data-quality table."""
     key = contract.table(name).key[0] if contract.table(name).key else None
+    bad_any = np.zeros(len(df), dtype=bool)
     for later, earlier in pairs:
         if later not in df or earlier not in df:
             continue
         bad = (df[later] < df[earlier]).fillna(False).to_numpy(bool)
-        if bad.any():
-            idx = df.index[bad][:5]
-            problems.append(Problem(
-                name, f"{int(bad.sum()):,} row(s) have {later} before {earlier}",
-                file=str(path), column=later,
-                examples=[f"{_line(int(i), path.suffix)}: {earlier}={df.at[i, earlier]}, "
-                          f"{later}={df.at[i, later]}"
-                          + (f" ({key}={_fmt(df.at[i, key])})" if key else "") for i in idx],
-                fix=f"a stage cannot happen before the one it follows: correct {later} or "
-                f"check the date format (tables.{name}.date_format)",
-            ))
+        if not bad.any():
+            continue
+        bad_any |= bad
+        idx = df.index[bad][:5]
+        examples = [f"{_line(int(i), path.suffix)}: {earlier}={df.at[i, earlier]}, "
+                    f"{later}={df.at[i, later]}" + (f" ({key}={_fmt(df.at[i, key])})" if key else "")
+                    for i in idx]
+        if drop:
+            quality.append(dict(table=name, column=later, check=f"{later} before {earlier}: "
+                                "rows dropped", rows=int(bad.sum()), share=bad.mean(),
+                                examples="; ".join(examples[:3]), action="correct at the source"))
+            continue
+        problems.append(Problem(
+            name, f"{int(bad.sum()):,} row(s) have {later} before {earlier}",
+            file=str(path), column=later, examples=examples,
+            fix=f"a stage cannot happen before the one it follows: correct {later}, check the "
+            f"date format (tables.{name}.date_format), or set tables.{name}.drop_out_of_order: "
+            "true to drop such rows and list them in the data-quality section",
+        ))
+    return df[~bad_any] if drop else df
 
 
 def _soft_quality(df: pd.DataFrame, name: str, params: AuditParams, dupes: int) -> list[dict]:
@@ -343,8 +359,15 @@ def _load_table(params: AuditParams, name: str, problems: list[Problem], quality
         return None
     src = params.source(name)
     t = contract.table(name)
-    wanted = {src.columns.get(c, c) for c in t.names} | set(src.keep)
+    # Reshaped files are read whole: joins, event logs and derivations name other columns.
+    wanted = None if src.reshapes else {src.columns.get(c, c) for c in t.names} | set(src.keep)
     raw, header = _read_raw(path, name, src, wanted)
+    if src.reshapes:
+        raw, reshape_problems = _reshape(params, name, src, raw, path)
+        if reshape_problems:
+            problems.extend(reshape_problems)
+            return None
+        header = list(raw.columns)
     if raw.empty:
         quality.append(dict(table=name, column=None, check="file has a header but no rows",
                             rows=0, share=0.0, examples="", action="export the table again"))
@@ -368,9 +391,27 @@ def _load_table(params: AuditParams, name: str, problems: list[Problem], quality
                     name, f"funnel stage '{s.name}' needs column '{s.column}'", file=str(path),
                     column=s.column, fix=f"map it (tables.leads.columns.{s.column}) or, for a "
                     f"stage of your own, add it to tables.leads.keep; or change funnel.stages"))
-    _order_problems(df, name, pairs, path, problems)
+    df = _order_problems(df, name, pairs, path, problems, quality, src.drop_out_of_order)
     quality.extend(_soft_quality(df, name, params, dupes))
     return df.reset_index(drop=True), path
+
+
+def _reshape(params: AuditParams, name: str, src: TableSource, raw: pd.DataFrame, path: Path):
+    """Join, reduce an event log and derive columns, as the params say, in that order."""
+    problems: list[Problem] = []
+    for i, j in enumerate(src.join):
+        jpath = _named_file(params, name, j.file, f"tables.{name}.join[{i}].file")
+        right, _ = _read_raw(jpath, name, j, None)
+        raw, problem = reshape.join(raw, right, j.key, j.how, name, str(jpath))
+        if problem:
+            return raw, [problem]
+    if src.events:
+        raw, problem = reshape.events_to_cases(raw, src.events, src.date_format, name, str(path))
+        if problem:
+            return raw, [problem]
+    if src.derive:
+        raw, problems = reshape.derive(raw, src.derive, name, str(path))
+    return raw, problems
 
 
 def _foreign_key_problems(tables: dict[str, pd.DataFrame], sources: dict[str, str],
@@ -412,7 +453,7 @@ def _code_fingerprint() -> str:
     # The cache must not survive a change to the loading rules themselves.
     here = Path(__file__).parent
     h = hashlib.sha256()
-    for f in ("load.py", "coerce.py", "contract.py", "params.py"):
+    for f in ("load.py", "coerce.py", "contract.py", "params.py", "reshape.py"):
         h.update((here / f).read_bytes())
     return h.hexdigest()[:12]
 

@@ -31,16 +31,81 @@ class _Strict(BaseModel):
 
 
 class CsvOptions(_Strict):
-    sep: str = Field(",", description="field separator, e.g. ';' or '\\t'")
+    sep: str = Field(",", description="field separator, e.g. ';', '\\t', or 'whitespace'")
     decimal: Literal[".", ","] = Field(".", description="decimal mark")
     thousands: Literal[".", ",", " ", "'"] | None = Field(None, description="thousands mark")
     encoding: str = Field("utf-8", description="utf-8, utf-8-sig, latin-1, cp1252, …")
+    header: bool = Field(True, description="false: the file has no header row; give `names`")
+    names: list[str] | None = Field(None, description="column names of a file without header")
 
     @model_validator(mode="after")
-    def _marks_differ(self) -> CsvOptions:
+    def _consistent(self) -> CsvOptions:
         if self.thousands is not None and self.thousands == self.decimal:
             raise ValueError("thousands and decimal marks must differ")
+        if not self.header and not self.names:
+            raise ValueError("a file without header (header: false) needs `names`")
+        if self.header and self.names:
+            raise ValueError("`names` is only for files without header (header: false)")
         return self
+
+    @property
+    def separator(self) -> str:
+        return r"\s+" if self.sep == "whitespace" else self.sep
+
+
+class Condition(_Strict):
+    """Rows where a client column holds one of some values (compared as trimmed text)."""
+
+    column: str
+    equals: str | None = None
+    one_of: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        if (self.equals is None) == (self.one_of is None):
+            raise ValueError("give exactly one of `equals` or `one_of`")
+        return self
+
+    @property
+    def values(self) -> list[str]:
+        return [self.equals] if self.equals is not None else list(self.one_of or [])
+
+
+class Derivation(_Strict):
+    """A contract column built from the client's columns, when no column holds it as is."""
+
+    value: str | None = Field(None, description="client column whose values are used")
+    when: Condition | None = Field(None, description="keep the value only on these rows")
+    default: str | None = Field(None, description="used where the value is empty")
+    row_number: bool = Field(False, description="number the rows 1..n (an id for files without)")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Derivation:
+        if (self.value is None) == (not self.row_number):
+            raise ValueError("give exactly one of `value` or `row_number: true`")
+        if self.row_number and (self.when or self.default):
+            raise ValueError("`row_number` takes no `when` or `default`")
+        return self
+
+
+class Join(_Strict):
+    """Another file of the client, joined to the table's file on a key column."""
+
+    file: str
+    key: str = Field(description="client column present in both files (YAML reads `on` as true)")
+    how: Literal["left", "inner"] = "left"
+    sheet: str | None = None
+    csv: CsvOptions = CsvOptions()
+
+
+class EventLog(_Strict):
+    """The file is an event log: one row per event, several per case (e.g. ticket).
+
+    It becomes one row per case with the columns `first_event`, `second_event`,
+    `last_event` (times) and `events` (count), to map like any other column."""
+
+    key: str = Field(description="client column identifying the case")
+    time: str = Field(description="client column with the time of the event")
 
 
 class TableSource(_Strict):
@@ -54,6 +119,27 @@ class TableSource(_Strict):
     )
     csv: CsvOptions = CsvOptions()
     date_format: str | None = Field(None, description="strftime format, e.g. '%d/%m/%Y'")
+    join: list[Join] = Field(default_factory=list, description="files joined to this one")
+    events: EventLog | None = Field(None, description="the file is an event log")
+    derive: dict[str, Derivation] = Field(
+        default_factory=dict, description="canonical column -> how to build it"
+    )
+    drop_out_of_order: bool = Field(
+        False, description="drop rows with stage timestamps out of order (listed in data "
+        "quality) instead of stopping"
+    )
+
+    @model_validator(mode="after")
+    def _derive_or_map(self) -> TableSource:
+        both = sorted(set(self.derive) & set(self.columns))
+        if both:
+            raise ValueError(f"columns {both} are both mapped and derived: keep one")
+        return self
+
+    @property
+    def reshapes(self) -> bool:
+        """Whether the file is joined, reduced or derived (all its columns are then read)."""
+        return bool(self.join or self.events or self.derive)
 
 
 class Period(_Strict):
@@ -144,12 +230,13 @@ class AuditParams(_Strict):
     def _mappings_name_contract_columns(self) -> AuditParams:
         for name, src in self.tables.items():
             allowed = contract.table(name).names
-            unknown = sorted(set(src.columns) - set(allowed))
-            if unknown:
-                raise ValueError(
-                    f"tables.{name}.columns: unknown canonical column(s) {unknown}; "
-                    f"allowed: {', '.join(allowed)}"
-                )
+            for key, given in (("columns", src.columns), ("derive", src.derive)):
+                unknown = sorted(set(given) - set(allowed) - set(src.keep))
+                if unknown:
+                    raise ValueError(
+                        f"tables.{name}.{key}: unknown canonical column(s) {unknown}; "
+                        f"allowed: {', '.join(allowed)}"
+                    )
         stage_names = [s.name for s in self.funnel.stages]
         unknown = sorted(set(self.targets.stage_conversion) - set(stage_names[1:]))
         if unknown:
