@@ -92,6 +92,7 @@ def test_validate_prints_a_per_table_summary(project):
     assert res.returncode == 0, res.stderr
     assert "orders" in res.stdout and "rows" in res.stdout and "valid" in res.stdout
     assert "2025-01-01" in res.stdout
+    assert "found: order_id, customer_id, ordered_at, revenue, cost" in res.stdout
 
 
 def test_bad_data_stops_before_running_with_a_message_and_exit_2(project, tmp_path):

@@ -97,3 +97,14 @@ def test_stage_order_drop_option_lists_rows_in_quality(folder):
                                          tables={"leads": {"drop_out_of_order": True}})), use_cache=False)
     assert data.get("leads")["lead_id"].tolist() == ["L1"]
     assert data.quality["check"].str.contains("won_at before created_at: rows dropped").any()
+
+
+def test_validate_reports_found_mapped_and_missing_columns_with_what_they_disable(folder):
+    from salesaudit.cli import _column_report
+
+    (folder / "orders.csv").write_text("id,customer_id,ordered_at,revenue\nO1,,2025-01-01,3\n")
+    params = load_params(write_params(folder, tables={"orders": {"columns": {"order_id": "id"}}}))
+    lines = _column_report(params, "orders", load(params, use_cache=False).get("orders"))
+    assert lines[0] == "found: order_id, customer_id, ordered_at, revenue"
+    assert lines[1] == "mapped: order_id ← id"
+    assert "cost (disables margins)" in lines[2] and "store_id (disables store conversion" in lines[2]

@@ -61,6 +61,25 @@ def _date_range(df: pd.DataFrame) -> str:
     return f"{s.min():%Y-%m-%d} … {s.max():%Y-%m-%d} ({dates[0]})" if len(s) else ""
 
 
+def _column_report(params, name: str, df: pd.DataFrame) -> list[str]:
+    """Which contract columns were found, which came from a mapping, which are missing and
+    what each missing one disables."""
+    src = params.source(name)
+    spec = contract.table(name)
+    found = [c for c in spec.names if c in df.columns]
+    mapped = [f"{c} ← {src.columns[c]}" for c in found if c in src.columns]
+    mapped += [f"{c} ← derived" for c in found if c in src.derive]
+    missing = [c for c in spec.names if c not in df.columns]
+    lines = [f"found: {', '.join(found)}"]
+    if mapped:
+        lines.append(f"mapped: {', '.join(mapped)}")
+    if missing:
+        lines.append("missing: " + "; ".join(
+            f"{c} (disables {contract.ENABLES[(name, c)]})" if (name, c) in contract.ENABLES else c
+            for c in missing))
+    return lines
+
+
 @app.command()
 @_friendly
 def validate(params_file: Annotated[Path, typer.Argument(help="params/<client>.yaml")]) -> None:
@@ -80,6 +99,8 @@ def validate(params_file: Annotated[Path, typer.Argument(help="params/<client>.y
         q = data.quality[data.quality["table"] == name]
         notes = "; ".join(f"{r.check}: {r.rows:,}" for r in q.itertuples()) or "no problems"
         typer.echo(f"  {name:<{width}}  {len(df):>10,} rows  {_date_range(df):<40}  {notes}")
+        for line in _column_report(params, name, df):
+            typer.echo(f"  {'':<{width}}  {line}")
     for comp, need in contract.COMPONENT_TABLES.items():
         missing = data.missing(*need["needs"])
         if missing:

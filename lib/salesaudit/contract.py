@@ -291,6 +291,43 @@ COMPONENT_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# What an optional column makes possible; `salesaudit validate` says what a missing one disables.
+ENABLES: dict[tuple[str, str], str] = {
+    ("customers", "acquisition_channel"): "value and CAC per acquisition channel",
+    ("customers", "consent_marketing"): "consent share of the registry",
+    ("customers", "loyalty_member_since"): "loyalty before/after comparison",
+    ("orders", "cost"): "margins",
+    ("orders", "channel"): "online vs store split",
+    ("orders", "store_id"): "store conversion per hour slot",
+    ("orders", "promotion_id"): "guided vs spontaneous sales, promotion responders",
+    ("orders", "loyalty_card"): "loyalty-card ticket and revenue share",
+    ("orders", "status"): "returns and cancellations",
+    ("leads", "mql_at"): "the MQL stage of the funnel",
+    ("leads", "sql_at"): "the SQL stage of the funnel",
+    ("leads", "won_at"): "lead → customer conversion, time to convert",
+    ("leads", "lost_at"): "time to loss",
+    ("leads", "customer_id"): "value of won leads from their orders",
+    ("leads", "rep_id"): "team comparison",
+    ("leads", "value"): "deal values and money at stake",
+    ("leads", "campaign"): "quality per campaign",
+    ("leads", "landing_page"): "quality per landing page",
+    ("campaigns", "automated"): "flows vs campaigns",
+    ("campaigns", "promotion_id"): "promotion conversion",
+    ("touches", "opened_at"): "open rates",
+    ("touches", "clicked_at"): "click rates",
+    ("touches", "group"): "uplift against a randomized holdout",
+    ("reps", "team"): "team rollups",
+    ("reps", "manager"): "manager rollups",
+    ("tickets", "customer_id"): "effect of service on repurchase",
+    ("tickets", "first_response_at"): "first response times",
+    ("tickets", "resolved_at"): "resolution times and backlog",
+    ("tickets", "channel"): "service times per channel",
+    ("tickets", "agent_id"): "agent comparison",
+    ("tickets", "csat"): "satisfaction per ticket",
+    ("tickets", "reopened"): "reopen rate",
+}
+
+
 def table(name: str) -> Table:
     try:
         return TABLES[name]
