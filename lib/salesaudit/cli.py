@@ -93,10 +93,11 @@ def validate(params_file: Annotated[Path, typer.Argument(help="params/<client>.y
     width = max(len(n) for n in contract.TABLES)
     for name in contract.TABLES:
         df = data.tables.get(name)
-        if df is None:
-            typer.echo(f"  {name:<{width}}  missing")
-            continue
         q = data.quality[data.quality["table"] == name]
+        if df is None:
+            why = "; ".join(q["check"]) if len(q) else ""
+            typer.echo(f"  {name:<{width}}  missing{f' ({why})' if why else ''}")
+            continue
         notes = "; ".join(f"{r.check}: {r.rows:,}" for r in q.itertuples()) or "no problems"
         typer.echo(f"  {name:<{width}}  {len(df):>10,} rows  {_date_range(df):<40}  {notes}")
         for line in _column_report(params, name, df):

@@ -109,6 +109,33 @@ def find_file(params: AuditParams, name: str) -> Path | None:
     return found[0] if found else None
 
 
+MAX_LINE_BYTES = 10 * 2**20  # a CSV line longer than this is not a table row
+
+
+def _longest_line(path: Path, chunk: int = 16 * 2**20) -> tuple[int, int]:
+    """(length, line number) of the longest line, scanning in chunks so that a file with a
+    gigabyte-long line is rejected without ever holding that line in memory."""
+    longest, where, run, line = 0, 0, 0, 1
+    with path.open("rb") as f:
+        while block := f.read(chunk):
+            nl = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            if len(nl) == 0:
+                run += len(block)
+            else:
+                lengths = np.diff(nl, prepend=-1) - 1
+                lengths[0] += run
+                i = int(lengths.argmax())
+                if lengths[i] > longest:
+                    longest, where = int(lengths[i]), line + i
+                line += len(nl)
+                run = len(block) - int(nl[-1]) - 1
+            if run > longest:
+                longest, where = run, line
+            if longest > MAX_LINE_BYTES:
+                break
+    return longest, where
+
+
 def _read_raw(
     path: Path, name: str, src: TableSource | Join, wanted: set[str] | None
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -120,6 +147,13 @@ def _read_raw(
                                  fix="export the table again, with its header row")])
     suffix = "".join(path.suffixes[-2:]) if path.name.endswith(".csv.gz") else path.suffix
     keep = (lambda c: c.strip().lstrip("\ufeff") in wanted) if wanted else None
+    if suffix in (".csv", ".txt"):
+        longest, line = _longest_line(path)
+        if longest > MAX_LINE_BYTES:
+            raise DataError([Problem(
+                name, f"line {line:,} is longer than {MAX_LINE_BYTES // 2**20} MB: this is not "
+                "a table of rows (a binary file, or line breaks lost in the export)",
+                file=str(path), fix="export the table again as CSV with one row per line")])
     try:
         if suffix == ".parquet":
             import pyarrow.parquet as pq
@@ -137,23 +171,30 @@ def _read_raw(
                 opts.update(header=None, names=src.csv.names)
             header = list(pd.read_csv(path, nrows=0, **opts).columns)
             df = pd.read_csv(path, usecols=keep, low_memory=False, **opts)
-    except UnicodeDecodeError as err:
-        raise DataError([Problem(
-            name, f"the file is not in the {src.csv.encoding} encoding ({err.reason})",
-            file=str(path),
-            fix=f"set tables.{name}.csv.encoding to the file's encoding, e.g. latin-1 or cp1252",
-        )]) from None
-    except ValueError as err:
-        if "Worksheet" in str(err) or "sheet" in str(err).lower():
-            raise DataError([Problem(name, f"Excel sheet not found: {err}", file=str(path),
-                                     fix=f"set tables.{name}.sheet to one of the sheets")]) from None
-        raise DataError([Problem(name, f"the file cannot be read: {err}", file=str(path),
-                                 fix="check the separator (tables.X.csv.sep) and the format")]) from None
-    except pd.errors.ParserError as err:
-        raise DataError([Problem(name, f"the file cannot be parsed: {err}", file=str(path),
-                                 fix=f"check tables.{name}.csv.sep (now {src.csv.sep!r})")]) from None
+    except Exception as err:  # every reader fails differently; all become one clear message
+        raise DataError([_read_problem(name, path, src, err)]) from None
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
     return df, [str(c).strip().lstrip("\ufeff") for c in header]
+
+
+def _read_problem(name: str, path: Path, src: TableSource | Join, err: Exception) -> Problem:
+    key = f"tables.{name}"
+    if isinstance(err, UnicodeDecodeError):
+        return Problem(name, f"the file is not in the {src.csv.encoding} encoding ({err.reason})",
+                       file=str(path), fix=f"set {key}.csv.encoding to the file's encoding, "
+                       "e.g. latin-1 or cp1252")
+    if isinstance(err, pd.errors.ParserError):
+        return Problem(name, f"the file cannot be parsed as CSV: {err}".strip(), file=str(path),
+                       fix=f"check {key}.csv.sep (now {src.csv.sep!r}) and the quoting")
+    if isinstance(err, ValueError) and "worksheet" in str(err).lower():
+        return Problem(name, f"Excel sheet not found: {err}", file=str(path),
+                       fix=f"set {key}.sheet to one of the workbook's sheets")
+    if isinstance(err, LookupError):
+        return Problem(name, f"unknown encoding: {err}", file=str(path),
+                       fix=f"set {key}.csv.encoding to utf-8, utf-8-sig, latin-1 or cp1252")
+    return Problem(name, f"the file cannot be read ({type(err).__name__}: {err})",
+                   file=str(path), fix="check that the file is a CSV, Excel or Parquet export "
+                   "and that its extension matches its content")
 
 
 def _line(i: int, suffix: str) -> str:
@@ -182,15 +223,24 @@ def _coerce_table(
     present = {canon: client for canon, client in mapping.items() if client in raw.columns}
     suffix = path.suffix
     missing = [c for c in t.required if c not in present]
+    seps = [c for c in (";", "\t", "|", ",") if len(header) == 1 and c in header[0]]
+    if missing and seps:  # one wide column: the separator is wrong, not the names
+        problems.append(Problem(
+            name, "the file has a single column: the separator is wrong", file=str(path),
+            examples=[f"header: {header[0][:120]}"],
+            fix=f"the file looks separated by {seps[0]!r}: set tables.{name}.csv.sep: {seps[0]!r}",
+        ))
+        return pd.DataFrame()
     for canon in missing:
         client = mapping[canon]
         close = difflib.get_close_matches(client, header, n=1, cutoff=0.6)
         guess = f"'{close[0]}'" if close else "<your column>"
+        fix = f"map it in params: tables.{name}.columns.{canon}: {guess}"
         problems.append(Problem(
             name, f"required column '{client}' is missing", file=str(path), column=canon,
             examples=[f"columns found: {', '.join(header[:15])}"
                       + (f" … ({len(header)} in all)" if len(header) > 15 else "")],
-            fix=f"map it in params: tables.{name}.columns.{canon}: {guess}",
+            fix=fix,
         ))
     if missing:
         return pd.DataFrame()
@@ -368,7 +418,7 @@ def _load_table(params: AuditParams, name: str, problems: list[Problem], quality
             problems.extend(reshape_problems)
             return None
         header = list(raw.columns)
-    if raw.empty:
+    if raw.empty and len(raw.columns):  # a header and no rows (no columns: wrong separator)
         quality.append(dict(table=name, column=None, check="file has a header but no rows",
                             rows=0, share=0.0, examples="", action="export the table again"))
         return None
