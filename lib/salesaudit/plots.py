@@ -169,3 +169,97 @@ def rate_facets(df: pd.DataFrame, facet: str, label: str, n: str = "n",
     fig.suptitle(title, y=1.02)
     fig.tight_layout()
     return fig
+
+
+def funnel_plot(df: pd.DataFrame, band: pd.DataFrame, reference: float, label: str,
+                n: str = "n", rate: str = "rate", highlight: list | None = None,
+                title: str = "", ax=None):
+    """Funnel plot: each group's rate against its n, with control limits around the reference
+    rate (`band` from `compare.funnel_band`: columns n, low, high, level), dashed for the
+    wider level. Highlighted groups (e.g. flagged after Benjamini–Hochberg) in red."""
+    ax = _ax(ax)
+    for i, (lv, b) in enumerate(band.groupby("level", sort=True)):
+        style = {"color": MUTED, "lw": 1, "ls": "-" if i == 0 else "--"}
+        ax.plot(b["n"], b["low"], label=f"{lv:.1%} limits", **style)
+        ax.plot(b["n"], b["high"], **style)
+    ax.axhline(reference, color=PALETTE[0], lw=1, label=f"reference {reference:.1%}")
+    d = df.reset_index(drop=True)
+    colors = [HIGHLIGHT if highlight and v in highlight else PALETTE[0] for v in d[label]]
+    ax.scatter(d[n], d[rate], c=colors, zorder=3, s=40)
+    for _, r in d.iterrows():
+        ax.annotate(str(r[label]), (r[n], r[rate]), xytext=(5, 3), textcoords="offset points",
+                    fontsize=8)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    lo = min(float(d[rate].min()), reference) - 0.1
+    hi = max(float(d[rate].max()), reference) + 0.1
+    ax.set_ylim(max(lo, 0.0), min(hi, 1.0))
+    ax.set_xlabel(f"{n} (log scale)")
+    ax.set_ylabel(rate)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title)
+    return ax
+
+
+def value_with_ci(df: pd.DataFrame, label: str, value: str = "value", low: str = "ci_low",
+                  high: str = "ci_high", n: str | None = "n", reference: float | None = None,
+                  highlight: list | None = None, xlabel: str = "", title: str = "", ax=None):
+    """Like `rate_with_ci` for numbers that are not shares (money, ratios, counts): dots with
+    95% interval bars, one row per group, an optional reference line (e.g. 1 for LTV:CAC)."""
+    ax = _ax(ax)
+    d = df.reset_index(drop=True)
+    y = np.arange(len(d))
+    colors = [HIGHLIGHT if highlight and v in highlight else PALETTE[0] for v in d[label]]
+    lo = (d[value] - d[low]).clip(lower=0).fillna(0)
+    hi = (d[high] - d[value]).clip(lower=0).fillna(0)
+    ax.errorbar(d[value], y, xerr=[lo, hi], fmt="none", ecolor=MUTED, elinewidth=2, capsize=3)
+    ax.scatter(d[value], y, c=colors, zorder=3, s=36)
+    ax.set_yticks(y, d[label].astype(str))
+    ax.invert_yaxis()
+    if reference is not None:
+        ax.axvline(reference, color=MUTED, ls="--", lw=1)
+    if n:
+        right = d[high].fillna(d[value])
+        for yi, (hv, nn) in enumerate(zip(right, d[n], strict=True)):
+            ax.annotate(f"n={int(nn):,}", (hv, yi), xytext=(6, 0), textcoords="offset points",
+                        va="center", fontsize=8, color="#555")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.4g}"))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("")
+    ax.set_title(title)
+    return ax
+
+
+def lines(df: pd.DataFrame, x: str, y: str, hue: str, hlines: dict | None = None,
+          ylabel: str = "", title: str = "", ax=None):
+    """One line per group (e.g. cumulative value by month per channel); `hlines` draws a
+    dashed horizontal line per group in the group's colour (e.g. its acquisition cost)."""
+    ax = _ax(ax)
+    for i, (g, d) in enumerate(df.groupby(hue, sort=True)):
+        c = PALETTE[i % len(PALETTE)]
+        ax.plot(d[x], d[y], color=c, label=str(g))
+        if hlines and g in hlines and pd.notna(hlines[g]):
+            ax.axhline(hlines[g], color=c, ls="--", lw=1)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_xlabel(x)
+    ax.set_ylabel(ylabel)
+    ax.legend(title=hue)
+    ax.set_title(title)
+    return ax
+
+
+def download_link(df: pd.DataFrame, filename: str, label: str = ""):
+    """A link that downloads `df` as CSV from inside a static page (a data: URI, no server).
+
+    Put identifiers only in `df`, never names or e-mail addresses: the page is shared.
+    """
+    import base64
+    import html
+
+    from IPython.display import HTML
+
+    payload = base64.b64encode(df.to_csv(index=False).encode("utf-8")).decode("ascii")
+    text = html.escape(label or f"Download {filename} ({len(df):,} rows)")
+    return HTML(f'<a download="{html.escape(filename, quote=True)}" '
+                f'href="data:text/csv;base64,{payload}">{text}</a>')
