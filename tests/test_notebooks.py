@@ -50,7 +50,6 @@ def test_notebooks_stay_thin(path):
 @pytest.mark.slow
 def test_funnel_says_what_to_provide_when_leads_are_missing(tmp_path, small_demo):
     from conftest import outputs_text, run_notebook
-
     from salesaudit import demo
 
     data = tmp_path / "data" / "noleads"

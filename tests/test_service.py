@@ -186,3 +186,18 @@ def test_notebook_says_what_to_provide_when_tickets_are_missing(tmp_path, small_
     text = outputs_text(run_notebook("06_customer_service.ipynb", data, tmp_path))
     assert "Not available." in text and "**tickets**" in text and "`ticket_id`" in text
     assert "No findings recorded" in text
+
+
+def test_business_hours_only_when_params_give_opening_hours(default_demo):
+    t, truth = default_demo.tables, default_demo.truth
+    tickets = t["tickets"].head(800)
+    start, end = truth["period"]["start"], truth["period"]["end"]
+    plain = service.analyze(tickets, start, end)
+    assert plain.dur_business is None
+    assert not any(k[2] == "business" for k in plain.times)
+    cal = plain.times[("first_response", "channel", "calendar")]
+    assert list(service.times_table(cal, None, "channel").columns)[-1] == "90th pct (calendar)"
+    timed = service.analyze(tickets, start, end, hours=(9, 18, (0, 1, 2, 3, 4)))
+    bus = timed.times[("first_response", "channel", "business")]
+    table = service.times_table(cal, bus, "channel")
+    assert "median (business hours)" in table.columns and len(table) == len(cal)

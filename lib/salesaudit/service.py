@@ -378,8 +378,8 @@ class ServiceResult:
     as_of: pd.Timestamp
     n_tickets: int
     dur: pd.DataFrame
-    dur_business: pd.DataFrame
-    hours: tuple
+    dur_business: pd.DataFrame | None  # None: no opening hours in params
+    hours: tuple | None
     times: dict  # (kind, by, "calendar"|"business") -> summary frame
     curves: dict  # kind -> curves by channel
     reopen: pd.DataFrame | None
@@ -409,15 +409,18 @@ def as_of_date(tickets: pd.DataFrame, period_end) -> pd.Timestamp:
 
 
 def analyze(tickets: pd.DataFrame, start, end, surveys: pd.DataFrame | None = None,
-            orders: pd.DataFrame | None = None, open_hour: float = 9, close_hour: float = 18,
-            weekdays: tuple[int, ...] = WEEKDAYS) -> ServiceResult:
-    """Everything the service page shows, computed once (tickets opened in the period)."""
+            orders: pd.DataFrame | None = None,
+            hours: tuple[float, float, tuple[int, ...]] | None = None) -> ServiceResult:
+    """Everything the service page shows, computed once (tickets opened in the period).
+
+    `hours` = (open_hour, close_hour, weekdays) adds business-hours times; None leaves them out
+    (the params give no opening hours)."""
     lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
     all_tickets = tickets
     tickets = tickets[(tickets["opened_at"] >= lo) & (tickets["opened_at"] < hi)]
     as_of = as_of_date(tickets, end)
-    hours = (open_hour, close_hour, tuple(weekdays))
-    dur, dur_b = durations(tickets, as_of), durations(tickets, as_of, hours)
+    dur = durations(tickets, as_of)
+    dur_b = durations(tickets, as_of, hours) if hours else None
     times, curves = {}, {}
     for kind in ("first_response", "resolution"):
         if f"{kind}_hours" not in dur:
@@ -426,7 +429,8 @@ def analyze(tickets: pd.DataFrame, start, end, surveys: pd.DataFrame | None = No
         for by in (None, "channel", "category", "agent_id"):
             if by is None or by in dur:
                 times[(kind, by, "calendar")] = time_summary(dur, kind, by)
-                times[(kind, by, "business")] = time_summary(dur_b, kind, by)
+                if dur_b is not None:
+                    times[(kind, by, "business")] = time_summary(dur_b, kind, by)
     reopen = reopen_rates(tickets) if {"reopened", "channel"} <= set(tickets) else None
     reopen_overall = None
     if "reopened" in tickets:
@@ -560,3 +564,22 @@ def findings(res: ServiceResult, currency: str = "EUR") -> list[dict]:
                 comparison=f"team {fmt.pct(r.team_rate)}", severity="medium", anchor="agents",
             ))
     return out
+
+
+def times_table(calendar: pd.DataFrame, business: pd.DataFrame | None, by: str) -> pd.DataFrame:
+    """Medians and 90th percentiles with intervals, in calendar hours and, when opening hours
+    are known, in business hours, one row per group."""
+    def cells(df: pd.DataFrame, label: str) -> dict:
+        return {
+            f"median ({label})": [fmt.value_ci(r.median, r.median_low, r.median_high)
+                                  for r in df.itertuples()],
+            f"90th pct ({label})": [fmt.value_ci(r.p90, r.p90_low, r.p90_high)
+                                    for r in df.itertuples()],
+        }
+
+    out = calendar.assign(**cells(calendar, "calendar"))
+    cols = [by, "tickets", "done", "median (calendar)", "90th pct (calendar)"]
+    if business is not None:
+        out = out.assign(**cells(business, "business hours"))
+        cols += ["median (business hours)", "90th pct (business hours)"]
+    return out[cols]

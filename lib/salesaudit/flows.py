@@ -1,0 +1,971 @@
+"""Content and marketing flows: campaign and flow performance, guided vs spontaneous sales,
+promotion conversion, promotion-responsive customers, uplift against a holdout, touch frequency.
+
+Rules used throughout (stated in the notebook too):
+- A touch is a row of `touches` that was actually sent: holdout rows (group = control) were
+  never sent; they only serve as the comparison group of the uplift.
+- Attribution (`attribute_orders`): an order is *guided by a touch* when the same customer
+  received a touch at or before the order and less than `window_days` before it
+  (sent_at <= ordered_at < sent_at + window). With several touches in the window the latest
+  one gets the order (last touch; ties broken by campaign_id). An order is *guided* when it
+  carries a promotion_id or is guided by a touch; every other order is *spontaneous*.
+  Anonymous orders can only be guided through their promotion_id.
+- A touch *converts* when its customer orders within the window after it (same half-open
+  window). Every order counts, whatever its status. Touches whose window is not over on the
+  last order date are left out of conversion and revenue figures (their outcome is unknown).
+- Opened means opened_at or clicked_at is set (a click proves an open even when the pixel
+  was blocked). Rates are per touch sent; recipients are distinct customers.
+- Campaigns are compared with their peers: the other campaigns of the same kind (flows with
+  flows, newsletters with newsletters), or automated vs manual when kind is missing.
+
+Everything is vectorized (pd.merge_asof by customer on time); no loops over customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats as sps
+
+from salesaudit import fmt, stats
+
+# Above this many values a mean's interval is the t interval: at that size it agrees with the
+# percentile bootstrap to a fraction of a percent, and the bootstrap would dominate run time.
+BOOTSTRAP_MAX_N = 20_000
+# A campaign under-performs when its rate is credibly below (1 - MARGIN) x its peers' rate.
+MARGIN = 0.25
+METRICS = {"open": ("opened", "sent"), "click": ("clicked", "sent"),
+           "conversion": ("converted", "mature")}
+ACTIONS = {
+    "open": "Rework the subject line, sender name and send time of {name}, and check its list.",
+    "click": "Rework the content and call to action of {name}.",
+    "conversion": "Check the offer, timing and landing page of {name}; test changes against "
+                  "a holdout.",
+}
+BANDS = ("none", "1–3 a month", "weekly or more (4+)")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _window(window_days: float) -> pd.Timedelta:
+    return pd.Timedelta(days=window_days)
+
+
+def period_bounds(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start, end + 1 day): the period's days, end inclusive."""
+    return pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
+
+
+def sent_touches(touches: pd.DataFrame) -> pd.DataFrame:
+    """Touches that were actually sent (holdout control rows are not)."""
+    if "group" not in touches:
+        return touches
+    return touches[touches["group"].fillna("treatment") != "control"]
+
+
+def money_ci(values, seed: int = 0) -> stats.Estimate:
+    """Mean with a percentile bootstrap interval; t interval above BOOTSTRAP_MAX_N values."""
+    v = np.asarray(values, dtype=float)
+    if v.size > BOOTSTRAP_MAX_N:
+        return stats.mean_ci(v)
+    return stats.bootstrap_ci(v, seed=seed)
+
+
+def _money_diff_ci(a, b, seed: int = 0) -> stats.Estimate:
+    """mean(a) - mean(b): bootstrap, or Welch's normal interval when both samples are large."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.size + b.size <= BOOTSTRAP_MAX_N:
+        return stats.bootstrap_diff_ci(a, b, seed=seed)
+    if a.size < 2 or b.size < 2:
+        return stats.Estimate(np.nan, np.nan, np.nan, int(a.size + b.size))
+    d = float(a.mean() - b.mean())
+    se = float(np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size))
+    return stats.Estimate(d, d - 1.96 * se, d + 1.96 * se, int(a.size + b.size))
+
+
+def _customer_orders(orders: pd.DataFrame) -> pd.DataFrame:
+    """Orders of known customers sorted by time, with each customer's running count and
+    revenue up to and including the order (for window sums by difference)."""
+    o = orders.loc[orders["customer_id"].notna(), ["customer_id", "ordered_at", "revenue"]]
+    o = o.sort_values(["customer_id", "ordered_at"], kind="stable")
+    g = o.groupby("customer_id", sort=False)
+    o = o.assign(cum_orders=g.cumcount().to_numpy() + 1,
+                 cum_revenue=g["revenue"].cumsum().fillna(0.0).to_numpy())
+    return o.sort_values("ordered_at", kind="stable")[
+        ["customer_id", "ordered_at", "cum_orders", "cum_revenue"]]
+
+
+def _running_before(left: pd.DataFrame, time_col: str, cum: pd.DataFrame) -> pd.DataFrame:
+    """Each left row's customer totals strictly before left[time_col] (0 when none)."""
+    key = left[["customer_id", time_col]].reset_index(names="_row").sort_values(time_col,
+                                                                              kind="stable")
+    m = pd.merge_asof(key, cum, left_on=time_col, right_on="ordered_at", by="customer_id",
+                      direction="backward", allow_exact_matches=False)
+    m = m.set_index("_row").reindex(left.index.rename("_row"))
+    return pd.DataFrame({"orders": m["cum_orders"].fillna(0).to_numpy(dtype=np.int64),
+                         "revenue": m["cum_revenue"].fillna(0.0).to_numpy(dtype=float)},
+                        index=left.index)
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+def attribute_orders(orders: pd.DataFrame, touches: pd.DataFrame | None,
+                     window_days: float) -> pd.DataFrame:
+    """Class every order as guided or spontaneous (the rule in the module docstring).
+
+    Returns `orders` (same index) plus: campaign_id and touch_sent_at of the attributed
+    touch (last touch in the window, else missing), by_touch, by_promotion, guided, and
+    source ("promotion" when the order carries a promotion_id, else "touch", else
+    "spontaneous").
+    """
+    out = orders.copy()
+    out["campaign_id"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out["touch_sent_at"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    if touches is not None and len(touches) and len(out):
+        t = sent_touches(touches)
+        t = t.loc[t["customer_id"].notna(), ["customer_id", "sent_at", "campaign_id"]]
+        # Sorted by time then campaign, so among simultaneous touches the last campaign_id wins.
+        t = t.sort_values(["sent_at", "campaign_id"], kind="stable").rename(
+            columns={"sent_at": "touch_sent_at", "campaign_id": "_campaign"})
+        known = out.loc[out["customer_id"].notna(), ["customer_id", "ordered_at"]]
+        key = known.reset_index(names="_row").sort_values("ordered_at", kind="stable")
+        m = pd.merge_asof(key, t, left_on="ordered_at", right_on="touch_sent_at",
+                          by="customer_id", direction="backward")
+        inside = (m["ordered_at"] - m["touch_sent_at"]) < _window(window_days)
+        m = m[inside.fillna(False).to_numpy(dtype=bool)]
+        rows = m["_row"].to_numpy()
+        out.loc[rows, "campaign_id"] = m["_campaign"].to_numpy()
+        out.loc[rows, "touch_sent_at"] = m["touch_sent_at"].to_numpy()
+    out["by_touch"] = out["campaign_id"].notna().to_numpy(dtype=bool)
+    promo = out["promotion_id"].notna() if "promotion_id" in out else False
+    out["by_promotion"] = np.asarray(promo, dtype=bool) & np.ones(len(out), dtype=bool)
+    out["guided"] = out["by_touch"] | out["by_promotion"]
+    out["source"] = np.where(out["by_promotion"], "promotion",
+                             np.where(out["by_touch"], "touch", "spontaneous"))
+    return out
+
+
+def touch_outcomes(touches: pd.DataFrame, orders: pd.DataFrame | None,
+                   window_days: float) -> pd.DataFrame:
+    """Per touch (control rows included): opened, clicked, and when orders are given the
+    customer's orders and revenue in [sent_at, sent_at + window), converted, and mature
+    (the window ends by the last order in the data)."""
+    t = touches.copy()
+    clicked = t["clicked_at"].notna() if "clicked_at" in t else pd.Series(False, index=t.index)
+    opened = t["opened_at"].notna() if "opened_at" in t else pd.Series(False, index=t.index)
+    t["opened"] = (opened | clicked).to_numpy(dtype=bool)
+    t["clicked"] = clicked.to_numpy(dtype=bool)
+    t["control"] = (t["group"].fillna("") == "control").to_numpy(dtype=bool) \
+        if "group" in t else False
+    if orders is None or orders.empty:
+        return t
+    cum = _customer_orders(orders)
+    t["_end"] = t["sent_at"] + _window(window_days)
+    t = t[t["customer_id"].notna()]
+    before = _running_before(t, "sent_at", cum)
+    upto = _running_before(t, "_end", cum)
+    t["window_orders"] = (upto["orders"] - before["orders"]).to_numpy()
+    t["window_revenue"] = np.round(upto["revenue"].to_numpy() - before["revenue"].to_numpy(), 2)
+    t["converted"] = t["window_orders"].to_numpy() > 0
+    t["mature"] = (t["_end"] <= orders["ordered_at"].max()).to_numpy(dtype=bool)
+    return t.drop(columns="_end")
+
+
+# --------------------------------------------------------------------------- campaigns
+
+
+def _peer_group(campaigns: pd.DataFrame) -> pd.Series:
+    if "kind" in campaigns and campaigns["kind"].notna().any():
+        auto = campaigns["automated"].fillna(False) if "automated" in campaigns else False
+        kind = campaigns["kind"].astype("string").fillna("other")
+        return kind.mask(np.asarray(auto, dtype=bool), "flow").astype(str)
+    if "automated" in campaigns:
+        return pd.Series(np.where(campaigns["automated"].fillna(False), "flow", "campaign"),
+                         index=campaigns.index)
+    return pd.Series("campaign", index=campaigns.index)
+
+
+def campaign_metrics(outcomes: pd.DataFrame, campaigns: pd.DataFrame | None,
+                     attributed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per campaign or flow: sent, recipients, open / click / click-to-open /
+    conversion rates with Wilson intervals, revenue per touch in the window with its
+    interval, and (given attributed orders) last-touch attributed orders and revenue."""
+    s = outcomes[~outcomes["control"]]
+    g = s.groupby("campaign_id", sort=True)
+    out = pd.DataFrame({"sent": g.size(), "recipients": g["customer_id"].nunique(),
+                        "opened": g["opened"].sum(), "clicked": g["clicked"].sum()})
+    out["clicked_opened"] = s[s["opened"]].groupby("campaign_id")["clicked"].sum().reindex(
+        out.index, fill_value=0)
+    has_orders = "converted" in s
+    if has_orders:
+        m = s[s["mature"]]
+        gm = m.groupby("campaign_id")
+        out["mature"] = gm.size().reindex(out.index, fill_value=0)
+        out["converted"] = gm["converted"].sum().reindex(out.index, fill_value=0)
+        rev = {c: money_ci(v.to_numpy(), seed=i) for i, (c, v) in
+               enumerate(m.groupby("campaign_id", sort=True)["window_revenue"])}
+        out["revenue_per_touch"] = [rev[c].value if c in rev else np.nan for c in out.index]
+        out["rpt_low"] = [rev[c].ci_low if c in rev else np.nan for c in out.index]
+        out["rpt_high"] = [rev[c].ci_high if c in rev else np.nan for c in out.index]
+    for name, (x, n) in {**METRICS, "click_to_open": ("clicked_opened", "opened")}.items():
+        if x not in out:
+            continue
+        p = stats.proportions(out[x], out[n])
+        out[f"{name}_rate"], out[f"{name}_low"], out[f"{name}_high"] = (
+            p["rate"], p["ci_low"], p["ci_high"])
+    if attributed is not None:
+        a = attributed[attributed["by_touch"]].groupby("campaign_id")
+        out["attributed_orders"] = a.size().reindex(out.index, fill_value=0)
+        out["attributed_revenue"] = a["revenue"].sum().reindex(out.index, fill_value=0.0)
+    out.index.name = "campaign_id"
+    out = out.reset_index()
+    if campaigns is not None:
+        info = campaigns.set_index("campaign_id")
+        info = info.assign(peer_group=_peer_group(info).to_numpy())
+        keep = [c for c in ["name", "kind", "channel", "automated", "promotion_id", "cost",
+                            "peer_group"] if c in info]
+        out = out.join(info[keep], on="campaign_id")
+    if "peer_group" not in out:
+        out["peer_group"] = "campaign"
+    out["peer_group"] = out["peer_group"].fillna("unknown campaign")
+    if "name" not in out:
+        out["name"] = out["campaign_id"]
+    out["name"] = out["name"].fillna(out["campaign_id"]).astype(str)
+    return out
+
+
+def _margin_test(x: np.ndarray, n: np.ndarray, xr: np.ndarray, nr: np.ndarray,
+                 margin: float) -> np.ndarray:
+    """One-sided p-value of H1: rate < (1 - margin) x rest rate. z-test on adjusted rates
+    ((x + 1) / (n + 2), Agresti–Caffo style) so that 0 of 10 does not look certain."""
+    p = (x + 1) / (n + 2)
+    pr = (xr + 1) / (nr + 2)
+    k = 1 - margin
+    se = np.sqrt(p * (1 - p) / (n + 2) + k * k * pr * (1 - pr) / (nr + 2))
+    z = (p - k * pr) / se
+    return np.where((n > 0) & (nr > 0), sps.norm.cdf(z), np.nan)
+
+
+def underperformers(metrics: pd.DataFrame, alpha: float = 0.05,
+                    margin: float = MARGIN) -> pd.DataFrame:
+    """Each campaign's open, click and conversion rate against its peers (the rest of its
+    peer group, pooled). Per metric: the rest's rate, the two-sided test p-value, the
+    one-sided margin test p-value (rate below (1 - margin) x the rest) and verdict:
+    "under-performing" (margin test significant), "lower" / "higher" (significant, but not
+    by the margin), or "not distinguishable". Benjamini–Hochberg runs over every test of
+    the table at once (all campaigns x metrics). `flagged` lists the under-performing
+    metrics. A campaign alone in its peer group gets "no peers"; one with n = 0, "no data".
+    """
+    out = metrics[["campaign_id", "name", "peer_group"]].copy()
+    present = [m for m, (x, n) in METRICS.items() if x in metrics and n in metrics]
+    if metrics.empty:
+        present = []
+    pieces = []
+    for m in present:
+        x_col, n_col = METRICS[m]
+        x = metrics[x_col].to_numpy(dtype=float)
+        n = metrics[n_col].to_numpy(dtype=float)
+        grp = metrics["peer_group"].to_numpy()
+        gx = pd.Series(x).groupby(grp).transform("sum").to_numpy()
+        gn = pd.Series(n).groupby(grp).transform("sum").to_numpy()
+        xr, nr = gx - x, gn - n
+        # Each campaign against the rest of its peer group (two-sided); BH is redone below.
+        groups = [np.asarray(i) for i in pd.Series(np.arange(len(x))).groupby(grp).groups.values()]
+        rest = pd.concat([stats.compare_to_rest(pd.Series(x[i], index=i), pd.Series(n[i], index=i))
+                          for i in groups]).sort_index()
+        out[f"{m}_rest_rate"] = rest["rest_rate"].to_numpy()
+        pieces.append(pd.DataFrame({
+            "metric": m, "row": np.arange(len(out)), "n": n, "nr": nr,
+            "diff": rest["difference"].to_numpy(), "p": rest["p_value"].to_numpy(),
+            "p_margin": _margin_test(x, n, xr, nr, margin)}))
+    if not pieces:
+        out["flagged"] = ""
+        return out
+    allp = pd.concat(pieces, ignore_index=True)
+    allp["q"] = stats.benjamini_hochberg(allp["p"].to_numpy(), alpha)["q_value"].to_numpy()
+    allp["q_margin"] = stats.benjamini_hochberg(allp["p_margin"].to_numpy(), alpha)[
+        "q_value"].to_numpy()
+    sig, under = allp["q"] <= alpha, allp["q_margin"] <= alpha
+    allp["verdict"] = np.select(
+        [allp["n"] == 0, allp["nr"] == 0, under, sig & (allp["diff"] < 0),
+         sig & (allp["diff"] > 0)],
+        ["no data", "no peers", "under-performing", "lower", "higher"], "not distinguishable")
+    for m in present:
+        d = allp[allp["metric"] == m].set_index("row").reindex(np.arange(len(out)))
+        out[f"{m}_p"] = d["p"].to_numpy()
+        out[f"{m}_q"] = d["q"].to_numpy()
+        out[f"{m}_q_margin"] = d["q_margin"].to_numpy()
+        out[f"{m}_verdict"] = d["verdict"].to_numpy()
+    flags = np.array([[v == "under-performing" for v in out[f"{m}_verdict"]] for m in present])
+    out["flagged"] = [", ".join(m for m, f in zip(present, col, strict=True) if f)
+                      for col in flags.T]
+    return out
+
+
+# --------------------------------------------------------------------------- guided sales
+
+
+def _in_period(df: pd.DataFrame, col: str, start, end) -> pd.DataFrame:
+    lo, hi = period_bounds(start, end)
+    return df[(df[col] >= lo) & (df[col] < hi)]
+
+
+def guided_monthly(attributed: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Orders and revenue per month, guided vs spontaneous, over the period's months.
+
+    revenue_per_day columns divide by the days of the month inside the period, so partial
+    first and last months are comparable; guided_share is the share of orders guided, with
+    its Wilson interval."""
+    lo, hi = period_bounds(start, end)
+    a = _in_period(attributed, "ordered_at", start, end)
+    months = pd.period_range(lo, hi - pd.Timedelta(days=1), freq="M")
+    month = a["ordered_at"].dt.to_period("M")
+    kind = np.where(a["guided"], "guided", "spontaneous")
+    g = a.groupby([month.to_numpy(), kind])["revenue"].agg(["size", "sum"]).unstack(fill_value=0)
+    g = g.reindex(months, fill_value=0)
+    out = pd.DataFrame(index=months)
+    for k in ("guided", "spontaneous"):
+        out[f"{k}_orders"] = g[("size", k)].to_numpy() if ("size", k) in g else 0
+        out[f"{k}_revenue"] = g[("sum", k)].to_numpy() if ("sum", k) in g else 0.0
+    first = np.maximum(months.start_time, lo)
+    last = np.minimum(months.end_time.normalize() + pd.Timedelta(days=1), hi)
+    out["days"] = (last - first).days.to_numpy()
+    for k in ("guided", "spontaneous"):
+        out[f"{k}_revenue_per_day"] = out[f"{k}_revenue"] / out["days"]
+    orders = out["guided_orders"] + out["spontaneous_orders"]
+    p = stats.proportions(out["guided_orders"].astype("int64"), orders.astype("int64"))
+    out["orders"] = orders
+    out["guided_share"], out["gs_low"], out["gs_high"] = p["rate"], p["ci_low"], p["ci_high"]
+    out["revenue"] = out["guided_revenue"] + out["spontaneous_revenue"]
+    out.index.name = "month"
+    out = out.reset_index()
+    out["month"] = out["month"].dt.to_timestamp()
+    return out
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Linear trend of a monthly series of revenue per day (OLS on the month number)."""
+
+    slope: float  # change of revenue per day, per month
+    ci_low: float
+    ci_high: float
+    p_value: float
+    months: int
+    level: float  # mean revenue per day over the months
+    growth_per_year: float  # 12 x slope / level
+    growth_low: float
+    growth_high: float
+
+
+def revenue_trend(monthly: pd.DataFrame, column: str = "spontaneous_revenue_per_day",
+                  alpha: float = 0.05) -> Trend | None:
+    """OLS slope of `column` on the month number with its t interval; None under 3 months.
+    Seasonality is not modelled: it widens the interval (stated on the page)."""
+    y = monthly[column].to_numpy(dtype=float)
+    if len(y) < 3 or not np.isfinite(y).all():
+        return None
+    x = sm.add_constant(np.arange(len(y), dtype=float))
+    fit = sm.OLS(y, x).fit()
+    lo, hi = fit.conf_int(alpha)[1]
+    level = float(y.mean())
+    scale = 12 / level if level > 0 else np.nan
+    return Trend(float(fit.params[1]), float(lo), float(hi), float(fit.pvalues[1]), len(y), level,
+                 float(fit.params[1]) * scale, float(lo) * scale, float(hi) * scale)
+
+
+# --------------------------------------------------------------------------- promotions
+
+
+def _promotion_touches(outcomes: pd.DataFrame, campaigns: pd.DataFrame) -> pd.DataFrame:
+    """Sent, mature touches of campaigns linked to a promotion, with their promotion_id."""
+    if "promotion_id" not in campaigns or "converted" not in outcomes:
+        return pd.DataFrame(columns=["promotion_id", "customer_id", "converted"])
+    camp = campaigns.loc[campaigns["promotion_id"].notna(), ["campaign_id", "promotion_id"]]
+    s = outcomes[~outcomes["control"] & outcomes["mature"]]
+    return s[["campaign_id", "customer_id", "converted"]].merge(camp, on="campaign_id")
+
+
+def _tagged(orders: pd.DataFrame | None, start, end) -> pd.DataFrame:
+    """(promotion_id, customer_id) pairs of known customers' tagged orders in the period."""
+    if orders is None or "promotion_id" not in orders:
+        return pd.DataFrame(columns=["promotion_id", "customer_id"])
+    o = _in_period(orders, "ordered_at", start, end)
+    o = o[o["promotion_id"].notna() & o["customer_id"].notna()]
+    return o[["promotion_id", "customer_id"]].drop_duplicates()
+
+
+def promotion_conversion(outcomes: pd.DataFrame, campaigns: pd.DataFrame,
+                         orders: pd.DataFrame | None, start, end,
+                         promotions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per promotion: customers reached by its campaigns, how many bought within the window
+    after a touch (rate, Wilson interval, each promotion against the rest with BH), and how
+    many of the reached used it (an order carrying its promotion_id in the period).
+    Ranked by conversion, best first."""
+    pt = _promotion_touches(outcomes, campaigns)
+    if pt.empty:
+        return pd.DataFrame()
+    per = pt.groupby(["promotion_id", "customer_id"], sort=True)["converted"].any().reset_index()
+    tag = _tagged(orders, start, end).assign(redeemed=True)
+    per = per.merge(tag, on=["promotion_id", "customer_id"], how="left")
+    per["redeemed"] = per["redeemed"].fillna(False).astype(bool)
+    g = per.groupby("promotion_id", sort=True).agg(reached=("customer_id", "size"),
+                                                   bought=("converted", "sum"),
+                                                   redeemed=("redeemed", "sum"))
+    r = stats.compare_to_rest(g["bought"], g["reached"])
+    red = stats.proportions(g["redeemed"], g["reached"])
+    out = pd.DataFrame({"reached": g["reached"], "bought": g["bought"], "rate": r["rate"],
+                        "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                        "rest_rate": r["rest_rate"], "q_value": r["q_value"],
+                        "verdict": r["verdict"], "redeemed": g["redeemed"],
+                        "redeem_rate": red["rate"], "redeem_low": red["ci_low"],
+                        "redeem_high": red["ci_high"]})
+    out.index.name = "promotion_id"
+    out = out.reset_index()
+    if promotions is not None and "name" in promotions:
+        out = out.merge(promotions[["promotion_id", "name"]], on="promotion_id", how="left")
+    if "name" not in out:
+        out["name"] = out["promotion_id"]
+    out["name"] = out["name"].fillna(out["promotion_id"]).astype(str)
+    out["label"] = out["promotion_id"].astype(str) + " " + out["name"]
+    return out.sort_values(["rate", "promotion_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+RESPONDER_GROUPS = ("0 (reached, no response)", "1", "2", "3+")
+
+
+def promotion_responders(outcomes: pd.DataFrame | None, campaigns: pd.DataFrame | None,
+                         orders: pd.DataFrame, start, end) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """How many promotions each customer responded to, and what those customers are worth.
+
+    A customer responded to a promotion when they bought within the window after one of its
+    touches, or placed an order carrying its promotion_id in the period. The base is every
+    customer reached by a promotion touch or with a tagged order. Returns the table per
+    group (0, 1, 2, 3+ promotions, plus customers outside the base) with customers, share
+    of the base (Wilson), period revenue, share of all period revenue, revenue per customer
+    (bootstrap) — and the repeat responders (2+ promotions): customer_id, promotions.
+    """
+    pt = (_promotion_touches(outcomes, campaigns)
+          if outcomes is not None and campaigns is not None else
+          pd.DataFrame(columns=["promotion_id", "customer_id", "converted"]))
+    tag = _tagged(orders, start, end)
+    base = pd.Index(pd.concat([pt["customer_id"], tag["customer_id"]]).dropna().unique())
+    resp = pd.concat([pt.loc[pt["converted"].astype(bool), ["promotion_id", "customer_id"]], tag])
+    n_resp = resp.drop_duplicates().groupby("customer_id").size()
+    count = pd.Series(0, index=base).add(n_resp, fill_value=0).astype("int64")
+    o = _in_period(orders, "ordered_at", start, end)
+    total = float(o["revenue"].sum())
+    rev = o[o["customer_id"].notna()].groupby("customer_id")["revenue"].sum()
+    label = pd.Series(np.select([count == 0, count == 1, count == 2],
+                                list(RESPONDER_GROUPS[:3]), RESPONDER_GROUPS[3]), index=count.index)
+    outside = rev.index.difference(base)
+    rows = []
+    for i, grp in enumerate((*RESPONDER_GROUPS, "not reached by any promotion")):
+        ids = outside if i == len(RESPONDER_GROUPS) else label.index[label.to_numpy() == grp]
+        per = rev.reindex(ids, fill_value=0.0).to_numpy()
+        est = money_ci(per, seed=i)
+        rows.append({"group": grp, "customers": len(ids), "revenue": float(per.sum()),
+                     "revenue_per_customer": est.value, "rpc_low": est.ci_low,
+                     "rpc_high": est.ci_high})
+    out = pd.DataFrame(rows)
+    in_base = out["group"].isin(RESPONDER_GROUPS)
+    p = stats.proportions(out["customers"].where(in_base, 0),
+                          np.where(in_base, len(base), 0))
+    out["share_of_base"], out["sob_low"], out["sob_high"] = p["rate"], p["ci_low"], p["ci_high"]
+    out["revenue_share"] = out["revenue"] / total if total > 0 else np.nan
+    repeat = count[count >= 2].rename("promotions").rename_axis("customer_id").reset_index()
+    return out, repeat.sort_values("customer_id").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- uplift
+
+
+def holdout_uplift(outcomes: pd.DataFrame, campaigns: pd.DataFrame | None = None,
+                   alpha: float = 0.05) -> pd.DataFrame:
+    """Per campaign with a randomized holdout (mature touches of both groups): conversion in
+    the window for treatment and control, their difference (Newcombe interval, z-test),
+    revenue and orders per customer in the window and their differences (bootstrap), and
+    the incremental orders and revenue over the treated (difference x treated)."""
+    if "group" not in outcomes or "converted" not in outcomes:
+        return pd.DataFrame()
+    m = outcomes[outcomes["mature"] & outcomes["group"].isin(["treatment", "control"])]
+    rows = []
+    for cid, d in m.groupby("campaign_id", sort=True):
+        t, c = d[d["group"] == "treatment"], d[d["group"] == "control"]
+        if t.empty or c.empty:
+            continue
+        test = stats.two_proportion_test(int(t["converted"].sum()), len(t),
+                                         int(c["converted"].sum()), len(c), alpha=alpha)
+        rev = _money_diff_ci(t["window_revenue"], c["window_revenue"])
+        ords = _money_diff_ci(t["window_orders"], c["window_orders"], seed=1)
+        nt = len(t)
+        rows.append({
+            "campaign_id": cid, "treated": nt, "control": len(c),
+            "treatment_rate": test.rate1, "control_rate": test.rate2,
+            "uplift": test.difference, "uplift_low": test.ci_low, "uplift_high": test.ci_high,
+            "p_value": test.p_value,
+            "treatment_revenue_per_customer": float(t["window_revenue"].mean()),
+            "control_revenue_per_customer": float(c["window_revenue"].mean()),
+            "revenue_diff": rev.value, "revenue_diff_low": rev.ci_low,
+            "revenue_diff_high": rev.ci_high,
+            "incremental_orders": ords.value * nt, "incr_orders_low": ords.ci_low * nt,
+            "incr_orders_high": ords.ci_high * nt,
+            "incremental_revenue": rev.value * nt, "incr_revenue_low": rev.ci_low * nt,
+            "incr_revenue_high": rev.ci_high * nt,
+        })
+    out = pd.DataFrame(rows)
+    if not out.empty and campaigns is not None:
+        keep = [c for c in ["name", "promotion_id", "sent_at"] if c in campaigns]
+        out = out.merge(campaigns[["campaign_id", *keep]], on="campaign_id", how="left")
+    return out
+
+
+# --------------------------------------------------------------------------- frequency
+
+
+def _band(n: np.ndarray) -> np.ndarray:
+    return np.select([n == 0, n < 4], list(BANDS[:2]), BANDS[2])
+
+
+def touch_frequency(touches: pd.DataFrame, orders: pd.DataFrame | None, start,
+                    end) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Touches per customer and month, and the purchase probability by frequency band.
+
+    Customer-months: every customer touched at least once in the period, for each month of
+    the period from the month of their first touch or order (in the data) on. Bands: no
+    touch, 1–3 touches (at least monthly), 4+ (about weekly). Returns (bands, monthly):
+    bands with customer-months, share of them (Wilson), purchase rate in the month (Wilson)
+    and its difference from untouched months; monthly with customers, share touched and
+    mean touches per customer (t interval). Correlational: flows fire on purchases.
+    """
+    lo, hi = period_bounds(start, end)
+    months = pd.period_range(lo, hi - pd.Timedelta(days=1), freq="M")
+    k = len(months)
+    s = sent_touches(touches)
+    s = s[s["customer_id"].notna()]
+    sp = _in_period(s, "sent_at", start, end)
+    cust = pd.Index(sp["customer_id"].unique())
+    if cust.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    m0 = months[0].ordinal
+
+    def month_idx(ts: pd.Series) -> np.ndarray:
+        return ts.dt.to_period("M").array.asi8 - m0
+
+    first = s.groupby("customer_id")["sent_at"].min()
+    o = None
+    if orders is not None:
+        o = orders[orders["customer_id"].isin(cust)]
+        first = pd.concat([first, o.groupby("customer_id")["ordered_at"].min()]).groupby(level=0).min()
+    first = first.reindex(cust)
+    start_m = np.clip(month_idx(first), 0, k - 1)
+    # Sparse: only (customer, month) cells with a touch or an order are built; a customer's
+    # first event precedes their touches and orders, so those cells are all live.
+    tkey = cust.get_indexer(sp["customer_id"]).astype(np.int64) * k + month_idx(sp["sent_at"])
+    tcells = pd.Series(tkey).value_counts()  # touches per touched cell
+    okey = np.array([], dtype=np.int64)
+    if o is not None:
+        op = _in_period(o, "ordered_at", start, end)
+        okey = np.unique(cust.get_indexer(op["customer_id"]).astype(np.int64) * k
+                         + month_idx(op["ordered_at"]))
+    live = np.bincount(start_m, minlength=k).cumsum()  # customers live in each month
+    total = int(live.sum())
+    band_t = _band(tcells.to_numpy())
+    bought_t = np.isin(tcells.index.to_numpy(), okey)
+    cnt = pd.Series(band_t).value_counts().reindex(BANDS, fill_value=0)
+    cnt[BANDS[0]] = total - len(tcells)
+    share = stats.proportions(cnt, pd.Series(total, index=cnt.index))
+    bands = pd.DataFrame({"band": BANDS, "customer_months": cnt.to_numpy(),
+                          "share": share["rate"].to_numpy(), "share_low": share["ci_low"].to_numpy(),
+                          "share_high": share["ci_high"].to_numpy()})
+    if o is not None:
+        b = pd.Series(bought_t).groupby(band_t).sum().reindex(BANDS, fill_value=0)
+        b[BANDS[0]] = len(okey) - int(bought_t.sum())
+        p = stats.proportions(b, cnt)
+        bands["purchased"] = b.to_numpy()
+        bands["rate"], bands["ci_low"], bands["ci_high"] = (
+            p["rate"].to_numpy(), p["ci_low"].to_numpy(), p["ci_high"].to_numpy())
+        diffs = [stats.two_proportion_test(int(b.iloc[i]), int(cnt.iloc[i]), int(b.iloc[0]),
+                                           int(cnt.iloc[0])) if cnt.iloc[i] and cnt.iloc[0]
+                 else None for i in range(1, len(BANDS))]
+        bands["diff_vs_none"] = [np.nan] + [np.nan if d is None else d.difference for d in diffs]
+        bands["diff_low"] = [np.nan] + [np.nan if d is None else d.ci_low for d in diffs]
+        bands["diff_high"] = [np.nan] + [np.nan if d is None else d.ci_high for d in diffs]
+        bands["p_value"] = [np.nan] + [np.nan if d is None else d.p_value for d in diffs]
+    cell_month = tcells.index.to_numpy() % k
+    rows = []
+    for mi in range(k):
+        n_m = tcells.to_numpy()[cell_month == mi]
+        est = stats.mean_ci(np.concatenate([n_m, np.zeros(int(live[mi]) - len(n_m))]))
+        rows.append({"month": months[mi].to_timestamp(), "customers": int(live[mi]),
+                     "touched": len(n_m), "mean_touches": est.value,
+                     "mt_low": est.ci_low, "mt_high": est.ci_high})
+    monthly = pd.DataFrame(rows)
+    p = stats.proportions(monthly["touched"], monthly["customers"])
+    monthly["touched_share"], monthly["ts_low"], monthly["ts_high"] = (
+        p["rate"], p["ci_low"], p["ci_high"])
+    return bands, monthly
+
+
+# --------------------------------------------------------------------------- everything
+
+
+@dataclass
+class FlowsResult:
+    window_days: float
+    start: pd.Timestamp
+    end: pd.Timestamp
+    period_days: int
+    as_of: pd.Timestamp | None  # last order in the data: windows must end by then
+    n_touches: int  # sent in the period
+    n_control: int
+    outcomes: pd.DataFrame | None  # per touch (sent in the period, control rows included)
+    metrics: pd.DataFrame | None  # per campaign / flow
+    under: pd.DataFrame | None
+    attributed: pd.DataFrame | None  # orders of the period with their class
+    monthly: pd.DataFrame | None
+    trend: Trend | None
+    promotions: pd.DataFrame | None
+    responders: pd.DataFrame | None
+    repeat_responders: pd.DataFrame | None
+    uplift: pd.DataFrame | None
+    bands: pd.DataFrame | None
+    frequency: pd.DataFrame | None
+
+    @property
+    def years(self) -> float:
+        return self.period_days / 365
+
+
+def analyze(campaigns: pd.DataFrame | None, touches: pd.DataFrame | None,
+            orders: pd.DataFrame | None, start, end, window_days: float = 7,
+            promotions: pd.DataFrame | None = None, alpha: float = 0.05) -> FlowsResult:
+    """Everything the content-and-flows page shows, computed once. Any table may be None;
+    the parts that need it are then None."""
+    lo, hi = period_bounds(start, end)
+    all_touches = touches  # orders early in the period may follow touches sent before it
+    if touches is not None:
+        touches = _in_period(touches, "sent_at", start, end)
+    outcomes = metrics = under = attributed = monthly = trend = None
+    promos = responders = repeat = uplift = bands = freq = None
+    if touches is not None:
+        outcomes = touch_outcomes(touches, orders, window_days)
+    if orders is not None:
+        attributed = attribute_orders(_in_period(orders, "ordered_at", start, end),
+                                      all_touches, window_days)
+        monthly = guided_monthly(attributed, start, end)
+        trend = revenue_trend(monthly)
+    if outcomes is not None:
+        metrics = campaign_metrics(outcomes, campaigns, attributed)
+        under = underperformers(metrics, alpha=alpha)
+        bands, freq = touch_frequency(touches, orders, start, end)
+        if orders is not None:
+            uplift = holdout_uplift(outcomes, campaigns, alpha=alpha)
+            if campaigns is not None:
+                promos = promotion_conversion(outcomes, campaigns, orders, start, end, promotions)
+    if orders is not None and (outcomes is not None or "promotion_id" in orders):
+        responders, repeat = promotion_responders(outcomes, campaigns, orders, start, end)
+    return FlowsResult(
+        window_days=window_days, start=lo, end=hi - pd.Timedelta(days=1),
+        period_days=(hi - lo).days,
+        as_of=None if orders is None or orders.empty else orders["ordered_at"].max(),
+        n_touches=0 if outcomes is None else int((~outcomes["control"]).sum()),
+        n_control=0 if outcomes is None else int(outcomes["control"].sum()),
+        outcomes=outcomes, metrics=metrics, under=under, attributed=attributed,
+        monthly=monthly, trend=trend, promotions=promos, responders=responders,
+        repeat_responders=repeat, uplift=uplift, bands=bands, frequency=freq)
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _rate(r, col: str, n: str) -> str:
+    return fmt.rate_ci(getattr(r, f"{col}_rate"), getattr(r, f"{col}_low"),
+                       getattr(r, f"{col}_high"), int(getattr(r, n)))
+
+
+def underperformer_money(res: FlowsResult, campaign_id: str) -> float | None:
+    """Revenue per year if the campaign earned its peers' revenue per touch in the window
+    (its touches per year x the gap). An estimate of what is at stake, not a promise."""
+    m = res.metrics
+    if m is None or "revenue_per_touch" not in m:
+        return None
+    r = m.set_index("campaign_id").loc[campaign_id]
+    peers = m[(m["peer_group"] == r["peer_group"]) & (m["campaign_id"] != campaign_id)]
+    w = peers["mature"].to_numpy(dtype=float)
+    if w.sum() == 0 or not np.isfinite(r["revenue_per_touch"]):
+        return None
+    peer_rpt = float(np.nansum(peers["revenue_per_touch"].to_numpy() * w) / w.sum())
+    gap = peer_rpt - float(r["revenue_per_touch"])
+    return float(gap * r["sent"] / res.years) if gap > 0 else None
+
+
+def findings(res: FlowsResult, currency: str = "EUR") -> list[dict]:
+    """The page's findings, as keyword arguments for `FindingsLog.record`."""
+    out: list[dict] = []
+    if res.under is not None and res.metrics is not None:
+        m = res.metrics.set_index("campaign_id")
+        u = res.under[res.under["flagged"] != ""].set_index("campaign_id")
+        worst = []
+        for cid, row in u.iterrows():
+            metric = row["flagged"].split(", ")[0]
+            r = m.loc[cid]
+            worst.append((r[f"{metric}_rate"] / row[f"{metric}_rest_rate"]
+                          if row[f"{metric}_rest_rate"] > 0 else 0.0, cid, metric))
+        for ratio, cid, metric in sorted(worst)[:3]:
+            r, row = m.loc[cid], u.loc[cid]
+            money = underperformer_money(res, cid)
+            n_col = METRICS[metric][1]
+            out.append(dict(
+                key=f"underperformer-{cid}",
+                sentence=f"{r['name']} ({r['peer_group']}) under-performs on "
+                f"{row['flagged']}: its {metric} rate is "
+                f"{fmt.rate_ci(r[f'{metric}_rate'], r[f'{metric}_low'], r[f'{metric}_high'], int(r[n_col]))}"
+                f" against {fmt.pct(row[f'{metric}_rest_rate'])} for its peers "
+                f"(credibly more than {fmt.pct(MARGIN, 0)} below, Benjamini–Hochberg q = "
+                f"{row[f'{metric}_q_margin']:.2g}).",
+                action=ACTIONS[metric].format(name=r["name"]),
+                metric=f"{metric} rate", value=float(r[f"{metric}_rate"]),
+                ci_low=float(r[f"{metric}_low"]), ci_high=float(r[f"{metric}_high"]),
+                n=int(r[n_col]), unit="rate",
+                comparison=f"peers ({r['peer_group']}) {fmt.pct(row[f'{metric}_rest_rate'])}",
+                money_per_year=money, severity="high" if ratio < 0.5 else "medium",
+                anchor="underperformers",
+                extra={"campaign_id": cid, "flagged": row["flagged"], "rate_ratio": float(ratio),
+                       "money_rule": "touches per year x (peers' revenue per touch - its own)"},
+            ))
+    if res.uplift is not None and not res.uplift.empty:
+        for r in res.uplift.itertuples():
+            sig = r.p_value < 0.05
+            label = getattr(r, "name", r.campaign_id)
+            out.append(dict(
+                key=f"holdout-uplift-{r.campaign_id}",
+                sentence=f"Against its randomized holdout, {label} raised purchase within "
+                f"{res.window_days:g} days from {fmt.pct(r.control_rate)} to "
+                f"{fmt.pct(r.treatment_rate)}: {100 * r.uplift:+.1f} points (95% CI "
+                f"{100 * r.uplift_low:+.1f} to {100 * r.uplift_high:+.1f}, p = {r.p_value:.2g}), "
+                f"about {fmt.money(r.incremental_revenue, currency)} of incremental revenue "
+                f"({fmt.money(r.incr_revenue_low, currency)} to "
+                f"{fmt.money(r.incr_revenue_high, currency)}).",
+                action=("Keep this campaign and keep a holdout on every promotion, so its effect "
+                        "stays measured." if sig and r.uplift > 0 else
+                        "Its effect is not distinguishable from zero: rethink the offer before "
+                        "sending it again, and keep the holdout."),
+                metric="uplift in purchase rate", value=float(r.uplift),
+                ci_low=float(r.uplift_low), ci_high=float(r.uplift_high),
+                n=int(r.treated + r.control), unit="rate",
+                comparison=f"control {fmt.pct(r.control_rate)} (n = {int(r.control):,})",
+                money_per_year=float(r.incremental_revenue / res.years) if sig else None,
+                severity="high" if sig else "medium", anchor="uplift",
+                extra={"incremental_orders": float(r.incremental_orders),
+                       "incremental_revenue": float(r.incremental_revenue),
+                       "incremental_revenue_ci": [float(r.incr_revenue_low),
+                                                  float(r.incr_revenue_high)]},
+            ))
+    if res.metrics is not None and "converted" in (res.outcomes if res.outcomes is not None else {}):
+        n_hold = 0 if res.uplift is None else len(res.uplift)
+        n_camp = len(res.metrics)
+        if n_hold < n_camp:
+            out.append(dict(
+                key="no-holdout",
+                sentence=f"{n_camp - n_hold:,} of {n_camp:,} campaigns and flows have no randomized "
+                "holdout, so the revenue attributed to them is not causal: part of it would have "
+                "come anyway.",
+                action="Hold out a random 10–15% of recipients on every flow and campaign for a "
+                "few sends; measure uplift, not attributed revenue.",
+                metric="campaigns without a holdout", value=float(n_camp - n_hold),
+                n=n_camp, unit="count", comparison="every campaign", severity="medium",
+                anchor="uplift"))
+    if res.monthly is not None and res.attributed is not None:
+        mo = res.monthly
+        gs = stats.proportions(int(mo["guided_orders"].sum()), int(mo["orders"].sum()))
+        g_rev = float(mo["guided_revenue"].sum())
+        tot = float(mo["revenue"].sum())
+        tr = res.trend
+        trend_txt = ""
+        severity = "info"
+        if tr is not None and np.isfinite(tr.growth_per_year):
+            grows = tr.ci_low > 0
+            falls = tr.ci_high < 0
+            trend_txt = (f" Spontaneous revenue per day changes by {100 * tr.growth_per_year:+.0f}% "
+                         f"a year (95% CI {100 * tr.growth_low:+.0f}% to "
+                         f"{100 * tr.growth_high:+.0f}%): "
+                         + ("it grows on its own." if grows else "it is falling." if falls else
+                            "no trend is distinguishable."))
+            severity = "medium" if falls else "info"
+        out.append(dict(
+            key="guided-share",
+            sentence=f"{fmt.rate_ci(gs['rate'].iloc[0], gs['ci_low'].iloc[0], gs['ci_high'].iloc[0], int(mo['orders'].sum()))} "
+            f"of orders were guided (a promotion or a touch in the previous {res.window_days:g} "
+            f"days), carrying {fmt.pct(g_rev / tot if tot else np.nan)} of revenue.{trend_txt}",
+            action="Record every day which sales a promotion or message guided; judge "
+            "promotions by the uplift they add, not by the guided revenue they touch.",
+            metric="share of orders guided", value=float(gs["rate"].iloc[0]),
+            ci_low=float(gs["ci_low"].iloc[0]), ci_high=float(gs["ci_high"].iloc[0]),
+            n=int(mo["orders"].sum()), unit="rate", comparison="spontaneous orders",
+            severity=severity, anchor="guided-sales",
+            extra={"guided_revenue": g_rev, "total_revenue": tot,
+                   "spontaneous_growth_per_year": None if tr is None else tr.growth_per_year}))
+    if res.promotions is not None and len(res.promotions) > 1:
+        p = res.promotions
+        best, worst = p.iloc[0], p.iloc[-1]
+        out.append(dict(
+            key="promotion-conversion",
+            sentence=f"Of the customers each promotion reached, {best['label']} converted "
+            f"{fmt.rate_ci(best['rate'], best['ci_low'], best['ci_high'], int(best['reached']))} "
+            f"within {res.window_days:g} days, {worst['label']} only "
+            f"{fmt.rate_ci(worst['rate'], worst['ci_low'], worst['ci_high'], int(worst['reached']))}.",
+            action=f"Reuse what worked in {best['name']}; reconsider the audience and offer of "
+            f"{worst['name']}. Reached-and-bought is not causal: compare with a holdout.",
+            metric="promotion conversion (reached → bought)", value=float(worst["rate"]),
+            ci_low=float(worst["ci_low"]), ci_high=float(worst["ci_high"]),
+            n=int(worst["reached"]), unit="rate",
+            comparison=f"{best['label']} {fmt.pct(best['rate'])}", severity="info",
+            anchor="promotion-conversion"))
+    if res.responders is not None and res.repeat_responders is not None:
+        r = res.responders.set_index("group")
+        rep = r.loc[["2", "3+"]]
+        n_rep = int(rep["customers"].sum())
+        base = int(r.loc[list(RESPONDER_GROUPS), "customers"].sum())
+        if base and n_rep:
+            sh = stats.proportions(n_rep, base)
+            out.append(dict(
+                key="repeat-responders",
+                sentence=f"{n_rep:,} customers ({fmt.rate_ci(sh['rate'].iloc[0], sh['ci_low'].iloc[0], sh['ci_high'].iloc[0], base)} "
+                f"of those reached) responded to two or more promotions and carry "
+                f"{fmt.pct(rep['revenue_share'].sum())} of the period's revenue.",
+                action="Treat repeat responders as a segment: early access and loyalty "
+                "offers, and use them to test new promotions (the list is on the page).",
+                metric="share of reached customers responding to 2+ promotions",
+                value=float(sh["rate"].iloc[0]), ci_low=float(sh["ci_low"].iloc[0]),
+                ci_high=float(sh["ci_high"].iloc[0]), n=base, unit="rate",
+                comparison="customers reached by promotions", severity="info",
+                anchor="responders",
+                extra={"revenue_share": float(rep["revenue_share"].sum())}))
+    if res.bands is not None and "rate" in res.bands:
+        b = res.bands.set_index("band")
+        rare = float(b.loc[BANDS[0], "share"])
+        wk = b.loc[BANDS[2]]
+        out.append(dict(
+            key="touch-frequency",
+            sentence=f"In {fmt.rate_ci(rare, b.loc[BANDS[0], 'share_low'], b.loc[BANDS[0], 'share_high'], int(b['customer_months'].sum()))} "
+            f"of customer-months a marketable customer got no touch at all; customers touched "
+            f"weekly bought in {fmt.pct(wk['rate'])} of months against "
+            f"{fmt.pct(b.loc[BANDS[0], 'rate'])} untouched (correlational, not causal).",
+            action="Touch every marketable customer at least monthly, and test weekly against "
+            "monthly with a randomized split before making it the rule.",
+            metric="customer-months without a touch", value=rare,
+            ci_low=float(b.loc[BANDS[0], "share_low"]), ci_high=float(b.loc[BANDS[0], "share_high"]),
+            n=int(b["customer_months"].sum()), unit="rate",
+            comparison="seed 002: touch at least monthly, better weekly",
+            severity="low", anchor="touch-frequency"))
+    return out
+
+
+# --------------------------------------------------------------------------- display tables
+
+
+def _rates(df: pd.DataFrame, prefix: str, n: str) -> list[str]:
+    return [fmt.rate_ci(r[f"{prefix}_rate"], r[f"{prefix}_low"], r[f"{prefix}_high"], int(r[n]))
+            for _, r in df.iterrows()]
+
+
+def _ci(df: pd.DataFrame, prefix: str) -> list[str]:
+    """'44.3% (42.6%–45.9%)': the rate and its interval; the n is in its own column."""
+    return [fmt.rate_ci(r[f"{prefix}_rate"], r[f"{prefix}_low"], r[f"{prefix}_high"])
+            for _, r in df.iterrows()]
+
+
+def campaign_table(res: FlowsResult, part: str = "engagement",
+                   currency: str = "EUR") -> pd.DataFrame:
+    """Per campaign and flow, formatted, with each rate's verdict against its peers.
+
+    part="engagement": open, click and click-to-open rates (n = touches sent);
+    part="purchases": conversion (n = touches with a full window), revenue per touch in
+    the window with its interval, last-touch attributed orders and revenue.
+    """
+    m = res.metrics.merge(res.under.drop(columns=["name", "peer_group"]), on="campaign_id")
+    out = pd.DataFrame({"campaign": m["campaign_id"] + " " + m["name"], "peers": m["peer_group"]})
+    if part == "engagement":
+        out["touches sent (n)"] = m["sent"].map(fmt.count)
+        out["recipients"] = m["recipients"].map(fmt.count)
+        out["open rate (95% CI)"] = _ci(m, "open")
+        out["open vs peers"] = m["open_verdict"]
+        out["click rate (95% CI)"] = _ci(m, "click")
+        out["click vs peers"] = m["click_verdict"]
+        out["click-to-open (95% CI, n = opened)"] = _rates(m, "click_to_open", "opened")
+    elif "conversion_rate" in m:
+        out["touches with a full window (n)"] = m["mature"].map(fmt.count)
+        out["conversion (95% CI)"] = _ci(m, "conversion")
+        out["conversion vs peers"] = m["conversion_verdict"]
+        out[f"revenue per touch, {currency} (95% CI)"] = [
+            f"{fmt.number(r.revenue_per_touch, 2)} ({fmt.number(r.rpt_low, 2)}–"
+            f"{fmt.number(r.rpt_high, 2)})" for r in m.itertuples()]
+        out["attributed orders"] = m["attributed_orders"].map(fmt.count)
+        out["attributed revenue"] = [fmt.money(v, currency) for v in m["attributed_revenue"]]
+    out["under-performs on"] = m["flagged"].replace("", "–")
+    return out
+
+
+def promotion_table(p: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "promotion": p["label"], "reached": p["reached"].map(fmt.count),
+        "bought within the window": [fmt.rate_ci(r.rate, r.ci_low, r.ci_high, int(r.reached))
+                                     for r in p.itertuples()],
+        "vs the other promotions": p["verdict"],
+        "used it (tagged order)": [fmt.rate_ci(r.redeem_rate, r.redeem_low, r.redeem_high)
+                                   for r in p.itertuples()]})
+
+
+def responder_table(r: pd.DataFrame, currency: str = "EUR") -> pd.DataFrame:
+    return pd.DataFrame({
+        "promotions responded to": r["group"], "customers": r["customers"].map(fmt.count),
+        "share of customers reached": [fmt.rate_ci(x.share_of_base, x.sob_low, x.sob_high)
+                                       if pd.notna(x.share_of_base) else "–"
+                                       for x in r.itertuples()],
+        "revenue in the period": [fmt.money(v, currency) for v in r["revenue"]],
+        "share of all revenue": r["revenue_share"].map(fmt.pct),
+        "revenue per customer (95% CI)": [
+            f"{fmt.money(x.revenue_per_customer, currency)} ({fmt.money(x.rpc_low, currency)}–"
+            f"{fmt.money(x.rpc_high, currency)})" for x in r.itertuples()]})
+
+
+def uplift_table(u: pd.DataFrame, currency: str = "EUR") -> pd.DataFrame:
+    def m(v):
+        return fmt.money(v, currency)
+
+    return pd.DataFrame({
+        "campaign": u["campaign_id"] + " " + u.get("name", u["campaign_id"]).fillna(""),
+        "treated / control": [f"{int(r.treated):,} / {int(r.control):,}" for r in u.itertuples()],
+        "purchase rate treated / control": [f"{fmt.pct(r.treatment_rate)} / {fmt.pct(r.control_rate)}"
+                                            for r in u.itertuples()],
+        "uplift (95% CI)": [f"{100 * r.uplift:+.1f} pts ({100 * r.uplift_low:+.1f} to "
+                            f"{100 * r.uplift_high:+.1f})" for r in u.itertuples()],
+        "p-value": u["p_value"].map(lambda p: f"{p:.2g}"),
+        "revenue per customer treated / control": [
+            f"{fmt.money(r.treatment_revenue_per_customer, currency, 2)} / "
+            f"{fmt.money(r.control_revenue_per_customer, currency, 2)}" for r in u.itertuples()],
+        "incremental orders (95% CI)": [f"{r.incremental_orders:,.0f} ({r.incr_orders_low:,.0f}–"
+                                        f"{r.incr_orders_high:,.0f})" for r in u.itertuples()],
+        "incremental revenue (95% CI)": [f"{m(r.incremental_revenue)} ({m(r.incr_revenue_low)}–"
+                                         f"{m(r.incr_revenue_high)})" for r in u.itertuples()]})
+
+
+def bands_table(b: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({"touches in the month": b["band"],
+                        "customer-months": b["customer_months"].map(fmt.count),
+                        "share of customer-months": [fmt.rate_ci(r.share, r.share_low, r.share_high)
+                                                     for r in b.itertuples()]})
+    if "rate" in b:
+        out["bought in the month"] = [fmt.rate_ci(r.rate, r.ci_low, r.ci_high, int(r.customer_months))
+                                      for r in b.itertuples()]
+        out["difference vs no touch"] = [
+            "–" if pd.isna(r.diff_vs_none) else
+            f"{100 * r.diff_vs_none:+.1f} pts ({100 * r.diff_low:+.1f} to {100 * r.diff_high:+.1f}, "
+            f"p = {r.p_value:.2g})" for r in b.itertuples()]
+    return out
