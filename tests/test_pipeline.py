@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -37,6 +39,13 @@ def project(tmp_path_factory, small_demo):
     shutil.copy2(paths.REPORTS / "_quarto.yml", root / "reports" / "_quarto.yml")
     (root / "pyproject.toml").write_text("")
     demo.write(small_demo, root / "data" / "small")
+    # Real exports carry personal data: add names, e-mails and phones the report must never show.
+    customers = pd.read_csv(root / "data" / "small" / "customers.csv", dtype=str)
+    n = np.arange(len(customers))
+    customers["name"] = [f"Giulia Bianchi-{i:05d}" for i in n]
+    customers["email"] = [f"giulia.{i:05d}@example.it" for i in n]
+    customers["phone"] = [f"+39 347 {i:07d}" for i in n]
+    customers.to_csv(root / "data" / "small" / "customers.csv", index=False)
     params = yaml.safe_load((paths.PARAMS / "demo.yaml").read_text())
     params.update(client="small", name="Small & Co <test>", data_dir="data/small")
     (root / "params").mkdir()
@@ -63,6 +72,16 @@ def test_run_publishes_a_self_contained_site_with_summary_and_funnel(published):
         assert '<div class="error">' not in html, page.name  # no failed cell in a report
     funnel_html = (report / "funnel.html").read_text()
     assert 'id="leaking-stage"' in funnel_html and "data:image/png;base64," in funnel_html
+
+
+def test_no_personal_data_in_any_page(published, project):
+    report, _ = published
+    customers = pd.read_csv(project / "data" / "small" / "customers.csv", dtype=str)
+    personal = set(customers["name"]) | set(customers["email"]) | set(customers["phone"])
+    for page in [*report.glob("*.html"), *report.glob("notebooks/*.ipynb")]:
+        text = page.read_text()
+        leaked = [v for v in personal if v in text]
+        assert not leaked, f"{page.name} shows personal data: {leaked[:3]}"
 
 
 def test_summary_links_each_finding_to_an_existing_anchor(published):
