@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from salesaudit import paths, render
+from salesaudit import paths, pdf, render
 from salesaudit.errors import PipelineError, SalesAuditError, UsageError
 from salesaudit.load import file_hashes, load
 from salesaudit.params import load_params
@@ -292,6 +292,10 @@ def _publish(staging: Path, report_dir: Path, result: RunResult, params, data, p
         if refs:
             raise PipelineError(f"{page.name} is not self-contained (refers to {refs[:3]}); "
                                 "the report was not published")
+    if pdf.pdf_available():  # the whole audit as one PDF, printed by headless Chromium
+        pdf.print_pdf(staging, [page.stem for page in written], staging / "audit.pdf")
+    else:  # a partial run must not keep a PDF of the previous run's pages
+        (staging / "audit.pdf").unlink(missing_ok=True)
     if render.quarto_available():
         render.render_with_quarto(staging / "notebooks")
 
