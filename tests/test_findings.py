@@ -59,3 +59,12 @@ def test_table_formats_value_interval_money_and_links(tmp_path):
     assert row["money / year"] == "€12,346"
     assert 'href="funnel.html#leak"' in row["finding"]
     assert findings.table([], "EUR").empty
+
+
+def test_table_escapes_client_text_but_keeps_its_own_links(tmp_path):
+    log = FindingsLog("funnel", tmp_path)
+    log.record(key="k", sentence="Channel <b>x</b> & co leaks.", action="Fix <script>.", metric="m",
+               value=0.1, anchor="k")
+    cell = findings.table(log.items, link=True).iloc[0]["finding"]
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; co" in cell and "&lt;script&gt;" in cell
+    assert '<a href="funnel.html#k">' in cell

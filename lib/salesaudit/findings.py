@@ -7,6 +7,7 @@ The summary notebook reads them all with `read_all`; nothing parses notebook out
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -123,7 +124,8 @@ def table(findings: list[Finding], currency: str = "EUR", link: bool = False) ->
                             None if pd.isna(r.n) else int(r.n))
 
     def sentence(r) -> str:
-        text = f"{r.sentence} <em>{r.action}</em>"
+        # Sentences carry client data (channel, campaign names): escape before adding markup.
+        text = f"{html.escape(r.sentence)} <em>{html.escape(r.action)}</em>"
         if link and r.anchor:
             text += f' <a href="{r.component}.html#{r.anchor}">evidence →</a>'
         return text
