@@ -354,7 +354,8 @@ def findings(res: FunnelResult, currency: str = "EUR") -> list[dict]:
             comparison=f"next lowest stage {lk.next_lowest} at {fmt.pct(lk.next_lowest_rate)}",
             money_per_year=money, severity="high" if lk.distinguishable else "medium",
             anchor="leaking-stage",
-            extra={"benchmark": lk.benchmark, "benchmark_source": lk.benchmark_source,
+            extra={"from_stage": lk.from_stage, "to_stage": lk.to_stage,
+                   "benchmark": lk.benchmark, "benchmark_source": lk.benchmark_source,
                    "value_per_conversion": None if res.value is None else res.value.value,
                    "value_source": res.value_source},
         ))
