@@ -19,7 +19,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 DATASETS ?= ../shared/datasets
 
-.PHONY: report test test-fast lint venv demo lock clean strip real-data
+.PHONY: report test test-fast lint venv demo lock clean strip real-data cdnow
 
 report: $(STAMP) $(DEMO)  ## the demo client's audit → reports/demo/index.html
 	$(BIN)/salesaudit run params/demo.yaml $(if $(JOBS),--jobs $(JOBS),)
@@ -51,6 +51,11 @@ real-data:  ## copy the public datasets beside the repo into data/ (see params/o
 	mkdir -p data/olist data/helpdesk
 	cp $(DATASETS)/olist_marketing_funnel/*.csv data/olist/
 	cp $(DATASETS)/helpdesk_eventlog/helpdesk.csv data/helpdesk/
+
+cdnow: $(STAMP)  ## copy the CDNOW transactions shipped inside lifetimes into data/cdnow/ (params/cdnow.yaml)
+	mkdir -p data/cdnow
+	D="$$($(PY) -c 'import lifetimes, os; print(os.path.dirname(lifetimes.__file__))')/datasets"; \
+	cp "$$D/CDNOW_sample.txt" "$$D/CDNOW_master.txt" data/cdnow/
 
 lock:  ## re-pin requirements.txt from requirements.in in a scratch venv
 	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv

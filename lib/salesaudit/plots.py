@@ -263,3 +263,22 @@ def download_link(df: pd.DataFrame, filename: str, label: str = ""):
     text = html.escape(label or f"Download {filename} ({len(df):,} rows)")
     return HTML(f'<a download="{html.escape(filename, quote=True)}" '
                 f'href="data:text/csv;base64,{payload}">{text}</a>')
+
+
+def heatmap_greyed(table: pd.DataFrame, small: pd.DataFrame, fmt: str = ".0%", title: str = "",
+                   ax=None, cmap: str = "Blues"):
+    """`heatmap` whose `small` cells (True: too few observations to read) are greyed with
+    their value written in grey — shown, not hidden. NaN cells (nothing observed) stay empty."""
+    import warnings
+
+    small = small.reindex_like(table).fillna(False).astype(bool)
+    with warnings.catch_warnings():  # every cell masked: seaborn warns about an all-NaN slice
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ax = heatmap(table, fmt=fmt, mask=small.to_numpy() | table.isna().to_numpy(),
+                     title=title, ax=ax, cmap=cmap)
+    ax.grid(False)
+    rows, cols = np.nonzero(small.to_numpy() & table.notna().to_numpy())
+    for i, j in zip(rows, cols, strict=True):
+        ax.text(j + 0.5, i + 0.5, format(table.iat[i, j], fmt), ha="center", va="center",
+                fontsize=8, color="#8a8a8a")
+    return ax

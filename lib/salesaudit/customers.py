@@ -1,0 +1,881 @@
+"""Customer-base metrics for the reporting page: one-time vs repeat buyers, purchases per
+customer, KPIs with intervals, cohorts, RFM, broken purchase rhythm, loyalty card.
+
+Rules used throughout (stated in the notebook too):
+- An order counts as a purchase whatever its status (a returned or cancelled order still shows
+  the customer came back); revenue counts completed orders only (returned and cancelled orders
+  bring none). Orders without status count as completed. Anonymous orders (no customer id)
+  count in the average ticket but in no per-customer metric.
+- Per-customer metrics use the orders of the audited period; cohorts, repeat rates and
+  rhythms use all the order history given.
+- A customer is *new* in the month of their first order in the data, unless
+  customers.first_seen_at says they were known before the order data starts (their first
+  order in the data is then not their first purchase).
+- Money intervals are percentile bootstraps that resample customers (a customer's orders are
+  not independent of each other); rates have Wilson intervals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from salesaudit import clv, fmt, stats
+
+N_BOOT = 1000
+BANDS = [str(i) for i in range(1, 10)] + ["10+"]
+
+# --------------------------------------------------------------------------- preparation
+
+
+def prepare(orders: pd.DataFrame) -> pd.DataFrame:
+    """Orders with `net` (revenue of completed orders, else 0) and `kept` (completed)."""
+    o = orders.copy()
+    if "status" in o:
+        status = o["status"].astype("string").str.lower()
+        kept = (status.isna() | (status == "completed")).to_numpy(dtype=bool)
+    else:
+        kept = np.ones(len(o), dtype=bool)
+    o["kept"] = kept
+    o["net"] = np.where(kept, o["revenue"].to_numpy(dtype=float, na_value=0.0), 0.0)
+    return o
+
+
+def as_of_date(orders: pd.DataFrame, period_end) -> pd.Timestamp:
+    """The date customers are observed at: the end of the period's last day, or the last
+    order if the data stop earlier."""
+    end = pd.Timestamp(period_end) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+    last = orders["ordered_at"].max()
+    return min(end, last) if pd.notna(last) else end
+
+
+def in_period(orders: pd.DataFrame, start, end) -> pd.DataFrame:
+    t = orders["ordered_at"]
+    return orders[(t >= pd.Timestamp(start)) & (t < pd.Timestamp(end) + pd.Timedelta(days=1))]
+
+
+def known(orders: pd.DataFrame) -> pd.DataFrame:
+    return orders[orders["customer_id"].notna()]
+
+
+def per_customer(orders: pd.DataFrame) -> pd.DataFrame:
+    """One row per known customer: orders (any status), kept orders, net revenue, first, last."""
+    o = known(prepare(orders) if "net" not in orders else orders)
+    g = o.groupby("customer_id", sort=True)
+    return pd.DataFrame({
+        "orders": g.size(),
+        "kept_orders": g["kept"].sum(),
+        "revenue": g["net"].sum(),
+        "first": g["ordered_at"].min(),
+        "last": g["ordered_at"].max(),
+    })
+
+
+def _ratio_ci(num, den, n_boot: int = N_BOOT, seed: int = 0) -> stats.Estimate:
+    """sum(num) / sum(den) with a bootstrap interval resampling the rows (clusters)."""
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    if len(num) == 0 or den.sum() == 0:
+        return stats.Estimate(np.nan, np.nan, np.nan, len(num))
+
+    def ratio(a: np.ndarray) -> np.ndarray:
+        i = a.astype(np.int64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return num[i].sum(axis=1) / den[i].sum(axis=1)
+
+    return stats.bootstrap_ci(np.arange(len(num)), statistic=ratio, n_boot=n_boot, seed=seed)
+
+
+def _ratio_diff_ci(num_a, den_a, num_b, den_b, n_boot: int = N_BOOT,
+                   seed: int = 0) -> stats.Estimate:
+    """sum(num_a)/sum(den_a) − sum(num_b)/sum(den_b), all arrays over the same clusters
+    (customers), with a bootstrap interval resampling clusters."""
+    arrs = [np.asarray(x, dtype=float) for x in (num_a, den_a, num_b, den_b)]
+    if len(arrs[0]) == 0 or arrs[1].sum() == 0 or arrs[3].sum() == 0:
+        return stats.Estimate(np.nan, np.nan, np.nan, len(arrs[0]))
+
+    def diff(a: np.ndarray) -> np.ndarray:
+        i = a.astype(np.int64)
+        s = [x[i].sum(axis=1) for x in arrs]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return s[0] / s[1] - s[2] / s[3]
+
+    return stats.bootstrap_ci(np.arange(len(arrs[0])), statistic=diff, n_boot=n_boot, seed=seed)
+
+
+def _clusters(o: pd.DataFrame) -> np.ndarray:
+    """Cluster id per order: the customer, or the order itself when anonymous."""
+    cid = o["customer_id"].astype("string")
+    return cid.fillna("anon:" + o["order_id"].astype("string")).to_numpy()
+
+
+# --------------------------------------------------------------------------- one-time vs repeat
+
+
+@dataclass(frozen=True)
+class BuyerSplit:
+    groups: pd.DataFrame  # group, customers, share (+CI), revenue, revenue_share (+CI)
+    bands: pd.DataFrame  # band 1..9, 10+: customers, share (+CI), revenue, revenue_share
+    one_time: stats.Estimate  # share of customers who bought once
+    customers: int
+    revenue: float
+
+
+def buyer_split(orders: pd.DataFrame, start, end, seed: int = 0) -> BuyerSplit:
+    """Customers who bought once vs more than once in the period, and purchase-count bands."""
+    pc = per_customer(in_period(prepare(orders), start, end))
+    n, total = len(pc), float(pc["revenue"].sum())
+    once = (pc["orders"] == 1).to_numpy()
+    rev = pc["revenue"].to_numpy()
+    rows = []
+    for label, m in [("bought once", once), ("bought more than once", ~once)]:
+        share = stats.proportions([int(m.sum())], [n]).iloc[0]
+        rs = _ratio_ci(rev * m, rev, seed=seed)
+        rows.append({"group": label, "customers": int(m.sum()), "share": share["rate"],
+                     "share_low": share["ci_low"], "share_high": share["ci_high"],
+                     "revenue": float(rev[m].sum()), "revenue_share": rs.value,
+                     "revenue_share_low": rs.ci_low, "revenue_share_high": rs.ci_high,
+                     "revenue_per_customer": float(rev[m].mean()) if m.any() else np.nan})
+    groups = pd.DataFrame(rows)
+
+    band = np.minimum(pc["orders"].to_numpy(), 10)
+    counts = np.bincount(band, minlength=11)[1:]
+    revs = np.bincount(band, weights=rev, minlength=11)[1:]
+    p = stats.proportions(counts, np.full(10, n))
+    bands = pd.DataFrame({
+        "band": BANDS, "customers": counts, "share": p["rate"].to_numpy(),
+        "share_low": p["ci_low"].to_numpy(), "share_high": p["ci_high"].to_numpy(),
+        "revenue": revs, "revenue_share": revs / total if total else np.nan,
+    })
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bands["revenue_per_customer"] = revs / counts
+    first = groups.iloc[0]
+    return BuyerSplit(groups, bands,
+                      stats.Estimate(first["share"], first["share_low"], first["share_high"], n),
+                      n, total)
+
+
+# --------------------------------------------------------------------------- KPIs
+
+
+def first_orders(orders: pd.DataFrame, customers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per known customer: first and second order time (any status) and whether the first
+    order in the data is their acquisition (`is_new`, see the module rules)."""
+    o = known(orders)[["customer_id", "ordered_at"]].sort_values(
+        ["customer_id", "ordered_at"], kind="stable")
+    rank = o.groupby("customer_id", sort=False).cumcount().to_numpy()
+    first = o[rank == 0].set_index("customer_id")["ordered_at"].rename("first_order_at")
+    second = o[rank == 1].set_index("customer_id")["ordered_at"].rename("second_order_at")
+    out = pd.concat([first, second], axis=1)
+    out["is_new"] = True
+    if customers is not None and "first_seen_at" in customers:
+        data_start = orders["ordered_at"].min().normalize()
+        seen = customers.set_index("customer_id")["first_seen_at"].reindex(out.index)
+        out["is_new"] = (seen.isna() | (seen >= data_start)).to_numpy(dtype=bool)
+    return out
+
+
+def repeat_rates(first: pd.DataFrame, as_of, windows=(90, 180, 365)) -> pd.DataFrame:
+    """Share of new customers with a second order within w days of the first, among those
+    whose first order is at least w days before `as_of` (their outcome is known)."""
+    new = first[first["is_new"]]
+    gap = (new["second_order_at"] - new["first_order_at"]).dt.total_seconds() / 86_400
+    rows = []
+    for w in windows:
+        eligible = (new["first_order_at"] <= pd.Timestamp(as_of) - pd.Timedelta(days=w)).to_numpy()
+        hit = (gap <= w).fillna(False).to_numpy(dtype=bool) & eligible
+        rows.append((w, int(hit.sum()), int(eligible.sum())))
+    df = pd.DataFrame(rows, columns=["window_days", "repeaters", "n"])
+    p = stats.proportions(df["repeaters"], df["n"])
+    return df.assign(rate=p["rate"].to_numpy(), ci_low=p["ci_low"].to_numpy(),
+                     ci_high=p["ci_high"].to_numpy())
+
+
+def kpis(orders: pd.DataFrame, start, end, customers: pd.DataFrame | None = None,
+         windows=(90, 180, 365), seed: int = 0) -> pd.DataFrame:
+    """Average ticket, orders and revenue per customer, repeat rates — each with an interval."""
+    o = prepare(orders)
+    po = in_period(o, start, end)
+    kept = po[po["kept"]]
+    cl = pd.Series(_clusters(kept))
+    g = pd.DataFrame({"net": kept["net"].to_numpy(), "one": 1.0}).groupby(cl.to_numpy())
+    ticket = _ratio_ci(g["net"].sum(), g["one"].sum(), seed=seed)
+    pc = per_customer(po)
+    opc = stats.bootstrap_ci(pc["orders"].to_numpy(dtype=float), n_boot=N_BOOT, seed=seed)
+    rpc = stats.bootstrap_ci(pc["revenue"].to_numpy(dtype=float), n_boot=N_BOOT, seed=seed)
+    rows = [
+        ("average ticket", ticket.value, ticket.ci_low, ticket.ci_high, len(kept), "money",
+         "revenue / completed orders (anonymous included); customers resampled"),
+        ("orders per customer", opc.value, opc.ci_low, opc.ci_high, opc.n, "ratio",
+         "orders of any status in the period, per customer with ≥ 1"),
+        ("revenue per customer", rpc.value, rpc.ci_low, rpc.ci_high, rpc.n, "money",
+         "completed revenue in the period, per customer with ≥ 1 order"),
+    ]
+    rr = repeat_rates(first_orders(o, customers), as_of_date(o, end), windows)
+    for r in rr.itertuples():
+        rows.append((f"repeat within {r.window_days} days", r.rate, r.ci_low, r.ci_high, r.n,
+                     "rate", f"new customers whose first order is ≥ {r.window_days} days old"))
+    return pd.DataFrame(rows, columns=["metric", "value", "ci_low", "ci_high", "n", "unit", "rule"])
+
+
+def monthly_new_returning(orders: pd.DataFrame, start, end,
+                          customers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per month of the period and type (new / returning): customers, orders, revenue."""
+    o = prepare(orders)
+    fo = first_orders(o, customers)
+    po = known(in_period(o, start, end))
+    t = po["ordered_at"]
+    f = fo.reindex(po["customer_id"].to_numpy())
+    same_month = ((t.dt.year.to_numpy() == f["first_order_at"].dt.year.to_numpy())
+                  & (t.dt.month.to_numpy() == f["first_order_at"].dt.month.to_numpy()))
+    new = f["is_new"].to_numpy(dtype=bool) & same_month
+    d = pd.DataFrame({"month": t.dt.to_period("M").to_numpy(),
+                      "type": np.where(new, "new", "returning"),
+                      "customer_id": po["customer_id"].to_numpy(), "net": po["net"].to_numpy()})
+    out = d.groupby(["month", "type"], sort=True).agg(
+        customers=("customer_id", "nunique"), orders=("net", "size"), revenue=("net", "sum"))
+    out = out.reset_index()
+    out["month"] = out["month"].dt.to_timestamp()
+    return out
+
+
+# --------------------------------------------------------------------------- cohorts
+
+
+@dataclass(frozen=True)
+class Cohorts:
+    retention: pd.DataFrame  # cohort month × months since first order: share with an order
+    cum_revenue: pd.DataFrame  # same shape: cumulative completed revenue per customer
+    sizes: pd.Series  # cohort month → new customers
+    small: pd.DataFrame  # True where the cohort is too small to read (greyed)
+    min_n: int
+
+
+def cohorts(orders: pd.DataFrame, as_of, customers: pd.DataFrame | None = None,
+            min_n: int = 30, max_age: int = 12, last: int = 18) -> Cohorts:
+    """Monthly acquisition cohorts of new customers (the `last` most recent): share active in
+    each month since acquisition, and cumulative revenue per acquired customer. Months not yet
+    observed on `as_of` are empty; cohorts smaller than `min_n` are marked `small`."""
+    o = prepare(orders)
+    fo = first_orders(o, customers)
+    fo = fo[fo["is_new"]]
+    k = known(o)
+    k = k[k["customer_id"].isin(fo.index) & (k["ordered_at"] <= pd.Timestamp(as_of))]
+    cohort = fo["first_order_at"].dt.to_period("M")
+    c_of = cohort.reindex(k["customer_id"].to_numpy()).to_numpy()
+    t = k["ordered_at"]
+    f = fo["first_order_at"].reindex(k["customer_id"].to_numpy())
+    age = ((t.dt.year.to_numpy() - f.dt.year.to_numpy()) * 12
+           + t.dt.month.to_numpy() - f.dt.month.to_numpy())
+    d = pd.DataFrame({"cohort": c_of, "age": age, "customer_id": k["customer_id"].to_numpy(),
+                      "net": k["net"].to_numpy()})
+    d = d[d["age"] <= max_age]
+    sizes = cohort.value_counts().sort_index()
+    sizes = sizes.iloc[-last:] if len(sizes) > last else sizes
+    ages = list(range(max_age + 1))
+    active = d.groupby(["cohort", "age"])["customer_id"].nunique().unstack("age")
+    active = active.reindex(index=sizes.index, columns=ages).fillna(0)
+    revenue = d.groupby(["cohort", "age"])["net"].sum().unstack("age")
+    revenue = revenue.reindex(index=sizes.index, columns=ages).fillna(0).cumsum(axis=1)
+    retention = active.div(sizes, axis=0)
+    cum = revenue.div(sizes, axis=0)
+    # A cell is observed once its month has started by as_of.
+    as_of_m = pd.Timestamp(as_of).to_period("M")
+    months_seen = np.array([(as_of_m - c).n for c in sizes.index])
+    unobserved = np.asarray(ages)[None, :] > months_seen[:, None]
+    retention = retention.mask(unobserved)
+    cum = cum.mask(unobserved)
+    small = pd.DataFrame(np.repeat((sizes < min_n).to_numpy()[:, None], len(ages), axis=1),
+                         index=sizes.index, columns=ages)
+    label = [f"{p.strftime('%Y-%m')} (n = {n:,})" for p, n in sizes.items()]
+    for df in (retention, cum, small):
+        df.index = label
+        df.index.name = "cohort"
+        df.columns.name = "months since first order"
+    return Cohorts(retention, cum, sizes.rename(index=lambda p: p.strftime("%Y-%m")), small, min_n)
+
+
+# --------------------------------------------------------------------------- RFM
+
+# Segments on the recency (R) and frequency (F) scores 1–5, the usual RFM grid.
+SEGMENT_RULES: list[tuple[str, tuple[int, int], tuple[int, int], str]] = [
+    # name, R range, F range, what to do
+    ("champions", (5, 5), (4, 5), "reward them; ask for reviews and referrals"),
+    ("loyal", (3, 5), (4, 5), "upsell; invite to the loyalty programme"),
+    ("potential loyalists", (4, 5), (2, 3), "offer membership or a second-purchase incentive"),
+    ("new customers", (5, 5), (1, 1), "onboard well: the second order is the hard one"),
+    ("promising", (4, 4), (1, 1), "build the relationship with relevant content"),
+    ("need attention", (3, 3), (3, 3), "limited-time offers based on past purchases"),
+    ("about to sleep", (3, 3), (1, 2), "reactivate with popular products before they lapse"),
+    ("can't lose them", (1, 2), (5, 5), "win them back personally; ask what went wrong"),
+    ("at risk", (1, 2), (3, 4), "personal win-back offers now"),
+    ("hibernating", (1, 2), (1, 2), "low-cost reactivation or let go"),
+]
+
+
+def _score(values: pd.Series, higher_is_better: bool = True) -> np.ndarray:
+    """Score 1–5 by quintile of rank; ties share the lower score (a customer with one order
+    is never scored as frequent because many others also have one)."""
+    v = values if higher_is_better else -values
+    r = v.rank(method="min").to_numpy()
+    # (rank − 1) / (n − 1) runs from 0 (worst) to 1 (best); cut into fifths.
+    return np.minimum(5, 1 + np.floor(5 * (r - 1) / max(len(v) - 1, 1)).astype(int))
+
+
+def rfm(orders: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Per customer with an order in the period: recency (days since last order at the as-of
+    date), frequency (orders), monetary (completed revenue), R/F/M scores and segment."""
+    o = prepare(orders)
+    as_of = as_of_date(o, end)
+    pc = per_customer(in_period(o, start, end))
+    out = pd.DataFrame({
+        "recency_days": (as_of - pc["last"]).dt.total_seconds().to_numpy() / 86_400,
+        "frequency": pc["orders"].to_numpy(), "monetary": pc["revenue"].to_numpy()},
+        index=pc.index)
+    out["R"] = _score(out["recency_days"], higher_is_better=False)
+    out["F"] = _score(out["frequency"])
+    out["M"] = _score(out["monetary"])
+    conds, names = [], []
+    for name, (r0, r1), (f0, f1), _ in SEGMENT_RULES:
+        conds.append(out["R"].between(r0, r1) & out["F"].between(f0, f1))
+        names.append(name)
+    out["segment"] = np.select(conds, names, default="other")
+    return out
+
+
+def rfm_segments(r: pd.DataFrame) -> pd.DataFrame:
+    """Size and revenue of each RFM segment, in the order of SEGMENT_RULES."""
+    n, total = len(r), float(r["monetary"].sum())
+    g = r.groupby("segment", sort=False).agg(
+        customers=("frequency", "size"), revenue=("monetary", "sum"),
+        recency_days=("recency_days", "median"), orders=("frequency", "mean"))
+    order = [s[0] for s in SEGMENT_RULES] + ["other"]
+    g = g.reindex([s for s in order if s in g.index])
+    p = stats.proportions(g["customers"], pd.Series(n, index=g.index))
+    actions = {s[0]: s[3] for s in SEGMENT_RULES}
+    return pd.DataFrame({
+        "segment": g.index, "customers": g["customers"].to_numpy(),
+        "share": p["rate"].to_numpy(), "share_low": p["ci_low"].to_numpy(),
+        "share_high": p["ci_high"].to_numpy(), "revenue": g["revenue"].to_numpy(),
+        "revenue_share": g["revenue"].to_numpy() / total if total else np.nan,
+        "median_recency_days": g["recency_days"].to_numpy(),
+        "mean_orders": g["orders"].to_numpy(),
+        "action": [actions.get(s, "") for s in g.index],
+    })
+
+
+# --------------------------------------------------------------------------- broken rhythm
+
+
+def _purchase_days(orders: pd.DataFrame, as_of) -> pd.DataFrame:
+    """Known customers' orders up to as_of, one row per customer and purchase day."""
+    o = known(prepare(orders))
+    o = o[o["ordered_at"] <= pd.Timestamp(as_of)]
+    d = pd.DataFrame({"customer_id": o["customer_id"].to_numpy(),
+                      "day": o["ordered_at"].dt.floor("D").to_numpy(),
+                      "net": o["net"].to_numpy(), "orders": 1})
+    return d.groupby(["customer_id", "day"], sort=True, as_index=False).sum()
+
+
+def interval_shape(days: pd.DataFrame, min_intervals: int = 3) -> float:
+    """Pooled gamma shape of inter-purchase intervals: 1 / mean squared coefficient of
+    variation over customers with at least `min_intervals` intervals (each customer's own
+    mean removes differences of rhythm between customers)."""
+    gap = days.groupby("customer_id", sort=False)["day"].diff().dt.total_seconds() / 86_400
+    g = pd.DataFrame({"c": days["customer_id"].to_numpy(), "gap": gap.to_numpy()}).dropna()
+    s = g.groupby("c")["gap"].agg(["mean", "var", "size"])
+    s = s[(s["size"] >= min_intervals) & (s["mean"] > 0)]
+    if s.empty:
+        return 1.0  # exponential: the least committal rhythm
+    cv2 = float((s["var"] / s["mean"] ** 2).mean())
+    return 1.0 / cv2 if cv2 > 0 else 50.0
+
+
+def rhythm_scores(orders: pd.DataFrame, as_of, min_orders: int = 4, p_gap: float = 0.01,
+                  p_alive_max: float = 0.2, shape: float | None = None) -> pd.DataFrame:
+    """Per customer with at least two purchase days up to `as_of`: their rhythm and whether
+    it is broken.
+
+    - With `min_orders` purchase days or more (≥ 3 intervals), the customer's own rhythm:
+      intervals are gamma with the customer's mean interval and a pooled shape; `p_quiet`
+      is the chance that an active customer stays quiet as long as they have. Broken when
+      p_quiet < `p_gap`.
+    - With fewer (2 to min_orders − 1), BG/NBD P(alive) (lifetimes, days): broken when
+      P(alive) < `p_alive_max`. One-order customers have no rhythm to break.
+    revenue_per_year = completed revenue in the 365 days up to the last purchase.
+    """
+    as_of = pd.Timestamp(as_of)
+    days = _purchase_days(orders, as_of)
+    g = days.groupby("customer_id", sort=True)
+    s = pd.DataFrame({"purchase_days": g.size(), "orders": g["orders"].sum(),
+                      "revenue": g["net"].sum(), "first": g["day"].min(), "last": g["day"].max()})
+    s = s[s["purchase_days"] >= 2]
+    s["mean_interval"] = ((s["last"] - s["first"]).dt.days / (s["purchase_days"] - 1)).astype(float)
+    s["days_since_last"] = ((as_of.floor("D") - s["last"]).dt.days).astype(float)
+    k = interval_shape(days) if shape is None else shape
+    s["p_quiet"] = sps.gamma.sf(s["days_since_last"], a=k, scale=s["mean_interval"] / k)
+    summ = clv.customer_summary(known(orders), as_of, freq="D", value_col=None)
+    s["p_alive"] = np.nan
+    if len(summ) and (summ["frequency"] > 0).any():
+        from lifetimes.utils import ConvergenceError
+
+        try:
+            model = clv.fit_bgnbd(summ)
+            s["p_alive"] = clv.p_alive(model, summ).reindex(s.index).to_numpy()
+        except ConvergenceError:
+            pass  # too little data for BG/NBD: those customers are not flagged
+    own = (s["purchase_days"] >= min_orders).to_numpy()
+    s["method"] = np.where(own, "own rhythm", "BG/NBD")
+    s["broken"] = np.where(own, s["p_quiet"] < p_gap, s["p_alive"] < p_alive_max)
+    # What they used to bring a year: completed revenue in the 365 days up to their last
+    # purchase (less for customers active for less than a year: no extrapolation).
+    last = s["last"].reindex(days["customer_id"].to_numpy()).to_numpy()
+    recent = days["day"].to_numpy() > last - np.timedelta64(365, "D")
+    s["revenue_per_year"] = (pd.Series(np.where(recent, days["net"].to_numpy(), 0.0))
+                             .groupby(days["customer_id"].to_numpy()).sum()
+                             .reindex(s.index).to_numpy())
+    s["value_at_risk"] = np.where(s["broken"], s["revenue_per_year"], 0.0)
+    s.attrs["shape"] = k
+    return s
+
+
+def rhythm_breakers(scores: pd.DataFrame) -> pd.DataFrame:
+    """The customers with a broken rhythm, ranked by revenue per year at risk."""
+    b = scores[scores["broken"]].sort_values(["value_at_risk", "days_since_last"],
+                                              ascending=[False, False], kind="stable")
+    return b.reset_index()[["customer_id", "method", "orders", "mean_interval",
+                            "days_since_last", "p_quiet", "p_alive", "revenue_per_year"]]
+
+
+def rhythm_backtest(orders: pd.DataFrame, as_of, horizon_days: int = 120, min_orders: int = 4,
+                    p_gaps=(0.001, 0.01, 0.05, 0.1), p_alive_max: float = 0.2) -> pd.DataFrame:
+    """Calibration of the rule: apply it at `as_of − horizon_days` with the data known then,
+    and count how many flagged customers never ordered again by `as_of` (Wilson interval);
+    the not-flagged rows give the base rate to compare with."""
+    cut = pd.Timestamp(as_of) - pd.Timedelta(days=horizon_days)
+    k = known(orders)
+    back = set(k.loc[(k["ordered_at"] > cut) & (k["ordered_at"] <= pd.Timestamp(as_of)),
+                     "customer_id"])
+    rows = []
+    base = rhythm_scores(orders, cut, min_orders=min_orders, p_gap=p_gaps[0],
+                         p_alive_max=p_alive_max)
+    gone = ~base.index.isin(back)
+    own = (base["method"] == "own rhythm").to_numpy()
+    for p in p_gaps:
+        flag = own & (base["p_quiet"] < p).to_numpy()
+        rows.append(("own rhythm", f"P(quiet this long) < {p:g}", "flagged",
+                     int((flag & gone).sum()), int(flag.sum())))
+        if p == 0.01 or (p == p_gaps[0] and 0.01 not in p_gaps):  # one base-rate row
+            rows.append(("own rhythm", f"P(quiet this long) ≥ {p:g}", "not flagged",
+                         int((own & ~flag & gone).sum()), int((own & ~flag).sum())))
+    bg = ~own
+    flag = bg & (base["p_alive"] < p_alive_max).to_numpy()
+    rows.append(("BG/NBD", f"P(alive) < {p_alive_max:g}", "flagged", int((flag & gone).sum()),
+                 int(flag.sum())))
+    rows.append(("BG/NBD", f"P(alive) ≥ {p_alive_max:g}", "not flagged",
+                 int((bg & ~flag & gone).sum()), int((bg & ~flag).sum())))
+    df = pd.DataFrame(rows, columns=["method", "rule", "group", "never_came_back", "n"])
+    pr = stats.proportions(df["never_came_back"], df["n"])
+    df["rate"], df["ci_low"], df["ci_high"] = pr["rate"], pr["ci_low"], pr["ci_high"]
+    df.attrs["cutoff"] = cut
+    return df
+
+
+def recall_precision(flagged, truth) -> dict[str, float]:
+    """Recall and precision of a set of flagged ids against the planted ones."""
+    f, t = set(flagged), set(truth)
+    hit = len(f & t)
+    return {"flagged": len(f), "planted": len(t), "hits": hit,
+            "recall": hit / len(t) if t else np.nan, "precision": hit / len(f) if f else np.nan}
+
+
+# --------------------------------------------------------------------------- loyalty card
+
+
+@dataclass(frozen=True)
+class Loyalty:
+    tickets: pd.DataFrame  # card / no card: orders, mean ticket and interval
+    ticket_diff: stats.Estimate  # card − non-card mean ticket
+    card_revenue_share: stats.Estimate  # share of completed revenue on card orders
+    member_share: stats.Estimate  # share of the period's customers who are members
+    member_revenue_share: stats.Estimate  # share of completed revenue from members (all orders)
+    margins: pd.DataFrame | None  # card / no card margin rate (when cost is given)
+    margin_diff: stats.Estimate | None
+    did: stats.Estimate | None  # incremental revenue per member per window (diff-in-diff)
+    did_table: pd.DataFrame | None  # before/after means of members and matched non-members
+    window_days: int
+    members_in_did: int
+
+
+def card_flags(orders: pd.DataFrame, customers: pd.DataFrame | None) -> pd.Series | None:
+    """Card flag per order: orders.loyalty_card, else derived from loyalty_member_since."""
+    if "loyalty_card" in orders and orders["loyalty_card"].notna().any():
+        return orders["loyalty_card"].astype("boolean").fillna(False).astype(bool)
+    if customers is not None and "loyalty_member_since" in customers:
+        since = customers.set_index("customer_id")["loyalty_member_since"]
+        s = since.reindex(orders["customer_id"].to_numpy()).to_numpy()
+        return pd.Series((orders["ordered_at"].to_numpy() >= s), index=orders.index)
+    return None
+
+
+def _did(o: pd.DataFrame, customers: pd.DataFrame, as_of, window: int,
+         seed: int) -> tuple[stats.Estimate | None, pd.DataFrame | None, int]:
+    """Members' completed revenue in the `window` days after joining minus the `window` days
+    before, against non-members given the same pseudo join dates (drawn from the members'),
+    matched on orders in the before window (0, 1, 2, 3+). Eligible customers had their first
+    order at least `window` days before the (pseudo) join date and joined at least `window`
+    days before as_of, so both windows are fully observed."""
+    k = known(o)
+    first = k.groupby("customer_id")["ordered_at"].min()
+    since = customers.set_index("customer_id")["loyalty_member_since"].reindex(first.index)
+    w = pd.Timedelta(days=window)
+    lo, hi = first + w, pd.Timestamp(as_of) - w
+    member = since.notna().to_numpy()
+    join = since.to_numpy(dtype="datetime64[ns]")
+    elig_m = member & (join >= lo.to_numpy()) & (join <= np.datetime64(hi))
+    if elig_m.sum() < 10:
+        return None, None, int(elig_m.sum())
+    rng = np.random.default_rng(seed)
+    pseudo = rng.choice(join[elig_m], size=len(first))
+    join = np.where(member, join, pseudo)
+    elig_c = ~member & (join >= lo.to_numpy()) & (join <= np.datetime64(hi))
+    keep = elig_m | elig_c
+    cust = pd.DataFrame({"join": join[keep], "member": member[keep]}, index=first.index[keep])
+    x = k[k["customer_id"].isin(cust.index)]
+    j = cust["join"].reindex(x["customer_id"].to_numpy()).to_numpy()
+    t = x["ordered_at"].to_numpy()
+    before = (t >= j - w.to_timedelta64()) & (t < j)
+    after = (t >= j) & (t < j + w.to_timedelta64())
+    net = x["net"].to_numpy()
+    kept = x["kept"].to_numpy()
+    agg = pd.DataFrame({"c": x["customer_id"].to_numpy(), "rb": net * before, "ra": net * after,
+                        "nb": before.astype(int), "ka": (after & kept).astype(int)}
+                       ).groupby("c").sum()
+    cust = cust.join(agg).fillna({"rb": 0.0, "ra": 0.0, "nb": 0, "ka": 0})
+    cust["stratum"] = np.minimum(cust["nb"].to_numpy(dtype=int), 3)
+    cust["delta"] = cust["ra"] - cust["rb"]
+    # Weight non-members so each stratum counts as often as among members (exact matching).
+    nm = cust.groupby(["stratum", "member"]).size().unstack(fill_value=0)
+    nm = nm.reindex(columns=[False, True], fill_value=0)
+    ok = nm[(nm[False] > 0) & (nm[True] > 0)].index
+    cust = cust[cust["stratum"].isin(ok)]
+    wt = (nm[True] / nm[False]).reindex(cust["stratum"]).to_numpy()
+    cust["weight"] = np.where(cust["member"], 1.0, wt)
+    m = cust["member"].to_numpy()
+    d = cust["delta"].to_numpy()
+    wv = cust["weight"].to_numpy()
+    # Bootstrap resampling members and non-members separately; the statistic maps resampled
+    # positions back to rows so one weighted mean serves both groups.
+    def wmean(a: np.ndarray) -> np.ndarray:
+        i = a.astype(np.int64)
+        return (d[i] * wv[i]).sum(axis=1) / wv[i].sum(axis=1)
+
+    est = stats.bootstrap_diff_ci(np.flatnonzero(m).astype(float),
+                                  np.flatnonzero(~m).astype(float), statistic=wmean,
+                                  n_boot=N_BOOT, seed=seed)
+    est = stats.Estimate(est.value, est.ci_low, est.ci_high, int(m.sum()))
+    table = pd.DataFrame({
+        "group": ["members", "matched non-members"],
+        "customers": [int(m.sum()), int((~m).sum())],
+        "revenue_before": [np.average(cust["rb"][m], weights=wv[m]),
+                           np.average(cust["rb"][~m], weights=wv[~m])],
+        "revenue_after": [np.average(cust["ra"][m], weights=wv[m]),
+                          np.average(cust["ra"][~m], weights=wv[~m])],
+    })
+    table["change"] = table["revenue_after"] - table["revenue_before"]
+    table["completed_orders_after"] = [np.average(cust["ka"][m], weights=wv[m]),
+                                       np.average(cust["ka"][~m], weights=wv[~m])]
+    return est, table, int(m.sum())
+
+
+def loyalty(orders: pd.DataFrame, start, end, customers: pd.DataFrame | None = None,
+            window_days: int = 90, seed: int = 0) -> Loyalty | None:
+    """Loyalty-card KPIs; None when neither orders.loyalty_card nor
+    customers.loyalty_member_since is given."""
+    o = prepare(orders)
+    card = card_flags(o, customers)
+    if card is None:
+        return None
+    o["card"] = card.to_numpy(dtype=bool)
+    po = in_period(o, start, end)
+    kept = po[po["kept"]]
+    cl = _clusters(kept)
+    # Per cluster (customer or anonymous order) sums, for cluster-bootstrap ratios.
+    c = pd.DataFrame({"cl": cl, "card": kept["card"].to_numpy(), "net": kept["net"].to_numpy(),
+                      "one": 1.0})
+    c["net_c"], c["n_c"] = c["net"] * c["card"], c["one"] * c["card"]
+    c["net_n"], c["n_n"] = c["net"] * ~c["card"], c["one"] * ~c["card"]
+    per = c.groupby("cl", sort=True)[["net_c", "n_c", "net_n", "n_n", "net"]].sum()
+    rows = []
+    for label, num, den in [("card", "net_c", "n_c"), ("no card", "net_n", "n_n")]:
+        e = _ratio_ci(per[num], per[den], seed=seed)
+        rows.append({"orders": int(per[den].sum()), "group": label, "mean_ticket": e.value,
+                     "ci_low": e.ci_low, "ci_high": e.ci_high})
+    tickets = pd.DataFrame(rows)[["group", "orders", "mean_ticket", "ci_low", "ci_high"]]
+    diff = _ratio_diff_ci(per["net_c"], per["n_c"], per["net_n"], per["n_n"], seed=seed)
+    share = _ratio_ci(per["net_c"], per["net"], seed=seed)
+
+    members = None
+    if customers is not None and "loyalty_member_since" in customers:
+        active = known(po)["customer_id"].unique()
+        since = customers.set_index("customer_id")["loyalty_member_since"]
+        is_m = since.reindex(active).notna()
+        member_ids = set(active[is_m.to_numpy()])
+        p = stats.proportions([int(is_m.sum())], [len(active)]).iloc[0]
+        members = stats.Estimate(p["rate"], p["ci_low"], p["ci_high"], len(active))
+    else:  # no join dates: a member is a customer who used the card in the period
+        cust_card = known(po).groupby("customer_id")["card"].any()
+        member_ids = set(cust_card.index[cust_card.to_numpy(dtype=bool)])
+        p = stats.proportions([int(cust_card.sum())], [len(cust_card)]).iloc[0]
+        members = stats.Estimate(p["rate"], p["ci_low"], p["ci_high"], len(cust_card))
+    from_members = per.index.isin(list(member_ids))
+    member_revenue = _ratio_ci(per["net"] * from_members, per["net"], seed=seed)
+
+    margins = margin_diff = None
+    if "cost" in kept and kept["cost"].notna().any():
+        mk = kept[kept["cost"].notna()]
+        mc = pd.DataFrame({"cl": _clusters(mk), "card": mk["card"].to_numpy(),
+                           "rev": mk["net"].to_numpy(),
+                           "mar": mk["net"].to_numpy() - mk["cost"].to_numpy(dtype=float)})
+        for col in ("rev", "mar"):
+            mc[col + "_c"] = mc[col] * mc["card"]
+            mc[col + "_n"] = mc[col] * ~mc["card"]
+        pm = mc.groupby("cl", sort=True)[["rev_c", "mar_c", "rev_n", "mar_n"]].sum()
+        rows = []
+        for label, s in [("card", "_c"), ("no card", "_n")]:
+            e = _ratio_ci(pm["mar" + s], pm["rev" + s], seed=seed)
+            rows.append({"group": label, "margin_rate": e.value, "ci_low": e.ci_low,
+                         "ci_high": e.ci_high, "revenue": float(pm["rev" + s].sum())})
+        margins = pd.DataFrame(rows)
+        margin_diff = _ratio_diff_ci(pm["mar_c"], pm["rev_c"], pm["mar_n"], pm["rev_n"], seed=seed)
+
+    did = table = None
+    n_did = 0
+    if customers is not None and "loyalty_member_since" in customers:
+        did, table, n_did = _did(o, customers, as_of_date(o, end), window_days, seed)
+    return Loyalty(tickets=tickets, ticket_diff=diff, card_revenue_share=share,
+                   member_share=members, member_revenue_share=member_revenue, margins=margins,
+                   margin_diff=margin_diff, did=did, did_table=table, window_days=window_days,
+                   members_in_did=n_did)
+
+
+# --------------------------------------------------------------------------- data quality
+
+# How much each kind of problem weighs in a table's score (share of rows affected × weight).
+# Nulls in optional columns, history outside the period and anonymous orders are normal:
+# they are listed but weigh nothing.
+QUALITY_WEIGHTS = {
+    "duplicate keys": 1.0, "exact duplicate rows": 1.0, "nulls in a required column": 1.0,
+    "orphan keys": 1.0, "dates in the future": 1.0, "dates before 1990": 1.0,
+    "outliers": 0.5, "zero amounts": 0.2, "nulls": 0.0, "dates outside the period": 0.0,
+}
+QUALITY_ACTIONS = {
+    "duplicate keys": "make the key unique in the export (one row per id)",
+    "exact duplicate rows": "deduplicate the export at the source",
+    "nulls in a required column": "fill the column at the source",
+    "orphan keys": "export the missing parent rows or fix the ids",
+    "dates in the future": "check the clock or the date format of the export",
+    "dates before 1990": "check placeholder dates such as 1900-01-01",
+    "outliers": "check for test orders or unit errors",
+    "zero amounts": "check whether these are free items or errors",
+    "nulls": "none needed if the value is genuinely unknown",
+    "dates outside the period": "none needed: kept as history",
+}
+_MAIN_DATE = {"orders": "ordered_at", "leads": "created_at", "tickets": "opened_at",
+              "campaigns": "sent_at", "touches": "sent_at", "surveys": "answered_at",
+              "traffic": "date", "store_traffic": "hour_start", "spend": "period_start"}
+
+
+def data_quality(tables: dict[str, pd.DataFrame], period_start, period_end,
+                 today=None) -> pd.DataFrame:
+    """Per-table checks on the loaded tables: nulls per column, duplicate keys, dates in the
+    future / before 1990 / outside the period, orphan keys, outliers (above Q3 + 10×IQR, money
+    columns with at least 100 values) and zero amounts. One row per (table, column, check) with rows affected and their share."""
+    from salesaudit import contract
+
+    today = (pd.Timestamp.now().normalize() if today is None else pd.Timestamp(today))
+    start, end = pd.Timestamp(period_start), pd.Timestamp(period_end) + pd.Timedelta(days=1)
+    rows: list[dict] = []
+
+    def add(table, column, check, mask_or_count, examples=()):
+        count = int(np.sum(mask_or_count)) if not np.isscalar(mask_or_count) else int(mask_or_count)
+        rows.append(dict(table=table, column=column, check=check, rows=count,
+                         share=count / max(len(tables[table]), 1),
+                         examples="; ".join(map(str, list(examples)[:3]))))
+
+    for name, df in tables.items():
+        t = contract.table(name) if name in contract.TABLES else None
+        required = set(t.required) if t else set()
+        nullable = {c.name for c in t.columns if c.nullable} if t else set(df.columns)
+        for col in df.columns:
+            nulls = df[col].isna().to_numpy()
+            if nulls.any():
+                hard = col in required and col not in nullable
+                add(name, col, "nulls in a required column" if hard else "nulls", nulls)
+        if t and t.key and all(k in df for k in t.key):
+            dup = df.duplicated(list(t.key), keep="first").to_numpy()
+            if dup.any():
+                add(name, ",".join(t.key), "duplicate keys", dup,
+                    df.loc[dup, list(t.key)].head(3).astype(str).agg("/".join, axis=1))
+        for col in df.columns:
+            s = df[col]
+            if pd.api.types.is_datetime64_any_dtype(s):
+                fut = (s > today + pd.Timedelta(days=1)).to_numpy()
+                if fut.any():
+                    add(name, col, "dates in the future", fut, s[fut].head(3).dt.date)
+                old = (s < pd.Timestamp("1990-01-01")).to_numpy()
+                if old.any():
+                    add(name, col, "dates before 1990", old, s[old].head(3).dt.date)
+                if col == _MAIN_DATE.get(name):
+                    out = ((s < start) | (s >= end)).to_numpy()
+                    if out.any():
+                        add(name, col, "dates outside the period", out)
+            elif (t and col in t.names and t.column(col).kind == "money"
+                  and s.notna().sum() >= 100):  # quartiles of fewer values are too noisy
+                v = s.to_numpy(dtype=float, na_value=np.nan)
+                q1, q3 = np.nanquantile(v, [0.25, 0.75])
+                hi = q3 + 10 * (q3 - q1)
+                out = v > hi
+                if out.any():
+                    add(name, col, "outliers", out, np.sort(v[out])[::-1][:3].round(2))
+                zero = v == 0
+                if zero.any():
+                    add(name, col, "zero amounts", zero)
+        if t:
+            for col, parent, pcol in t.foreign_keys:
+                if col in df and parent in tables and pcol in tables[parent]:
+                    v = df[col]
+                    orphan = (v.notna() & ~v.isin(tables[parent][pcol])).to_numpy()
+                    if orphan.any():
+                        add(name, col, "orphan keys", orphan, v[orphan].head(3))
+    out = pd.DataFrame(rows, columns=["table", "column", "check", "rows", "share", "examples"])
+    out["weight"] = out["check"].map(QUALITY_WEIGHTS).astype(float)
+    out["action"] = out["check"].map(QUALITY_ACTIONS)
+    return out
+
+
+def quality_scores(checks: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                   loader: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A score per table from 100 (no weighted problem) down to 0: 100 × Π(1 − weight ×
+    share) over its problems, and the problem to fix first (largest weight × share).
+    The loader's duplicate-row counts (rows it dropped) are added as "exact duplicate rows"."""
+    c = checks.copy()
+    if loader is not None and len(loader):
+        dup = loader[loader["check"].str.contains("duplicate", case=False, na=False)]
+        if len(dup):
+            c = pd.concat([c, pd.DataFrame({
+                "table": dup["table"].to_numpy(), "column": None,
+                "check": "exact duplicate rows", "rows": dup["rows"].to_numpy(),
+                "share": dup["share"].to_numpy(dtype=float), "examples": "",
+                "weight": QUALITY_WEIGHTS["exact duplicate rows"],
+                "action": QUALITY_ACTIONS["exact duplicate rows"]})], ignore_index=True)
+    c["impact"] = c["weight"] * c["share"].clip(0, 1)
+    rows = []
+    for name, df in tables.items():
+        p = c[c["table"] == name]
+        score = 100 * float(np.prod(1 - p["impact"].to_numpy())) if len(p) else 100.0
+        worst = p.sort_values("impact", ascending=False, kind="stable").head(1)
+        fix = (worst.iloc[0] if len(worst) and worst.iloc[0]["impact"] > 0 else None)
+        rows.append(dict(
+            table=name, rows=len(df), score=round(score, 1),
+            problems=int((p["impact"] > 0).sum()),
+            fix_first="" if fix is None else
+            f"{fix['check']}{'' if pd.isna(fix['column']) else ' in ' + str(fix['column'])} "
+            f"({fmt.count(fix['rows'])} rows, {fmt.pct(fix['share'])})",
+            action="" if fix is None else fix["action"]))
+    return pd.DataFrame(rows).sort_values(["score", "table"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def findings(split: BuyerSplit | None = None, kpi: pd.DataFrame | None = None,
+             breakers: pd.DataFrame | None = None, backtest: pd.DataFrame | None = None,
+             loyal: Loyalty | None = None, scores: pd.DataFrame | None = None,
+             quality: pd.DataFrame | None = None, currency: str = "EUR") -> list[dict]:
+    """The reporting page's findings, as keyword arguments for `FindingsLog.record`."""
+    out: list[dict] = []
+    if split is not None and split.customers:
+        e = split.one_time
+        g = split.groups.iloc[0]
+        out.append(dict(
+            key="one-time-buyers",
+            sentence=f"{fmt.rate_ci(e.value, e.ci_low, e.ci_high, e.n)} of customers bought only "
+            f"once in the period; they bring {fmt.pct(g['revenue_share'])} of revenue "
+            f"({fmt.interval(g['revenue_share_low'], g['revenue_share_high'])}).",
+            action="Make the second purchase the goal of onboarding: a timed follow-up after the "
+            "first order, with an incentive tested against a holdout.",
+            metric="one-time buyer share", value=e.value, ci_low=e.ci_low, ci_high=e.ci_high,
+            n=e.n, unit="rate", comparison="customers who bought more than once",
+            severity="medium", anchor="buyer-split",
+        ))
+    if breakers is not None and scores is not None and len(breakers):
+        at_risk = float(breakers["revenue_per_year"].sum())
+        cal = None
+        if backtest is not None:
+            f = backtest[(backtest["group"] == "flagged") & (backtest["rule"].str.contains("0.01"))]
+            cal = f.iloc[0] if len(f) else None
+        cal_txt = ("" if cal is None or not cal["n"] else
+                   f" Back-tested on an earlier cut-off, {fmt.rate_ci(cal['rate'], cal['ci_low'], cal['ci_high'], cal['n'])} "
+                   "of the customers the rule flagged never came back.")
+        out.append(dict(
+            key="broken-rhythm",
+            sentence=f"{len(breakers):,} regular customers have gone quiet for longer than their "
+            f"own purchase rhythm makes likely; they used to bring "
+            f"{fmt.money(at_risk, currency)} a year.{cal_txt}",
+            action="Contact them now, highest value first (download the list), with a personal "
+            "win-back offer; measure it against a random 10% left uncontacted.",
+            metric="customers with a broken rhythm", value=float(len(breakers)),
+            n=int(len(scores)), unit="count", comparison="customers with ≥ 2 purchase days",
+            money_per_year=at_risk, severity="high", anchor="broken-rhythm",
+            extra={"ids": breakers["customer_id"].astype(str).head(20).tolist()},
+        ))
+    if loyal is not None and not np.isnan(loyal.ticket_diff.value):
+        d = loyal.ticket_diff
+        sig = d.ci_low > 0 or d.ci_high < 0
+        out.append(dict(
+            key="loyalty-ticket",
+            sentence=f"Orders with the loyalty card average {fmt.money(d.value, currency, 2)} more "
+            f"than orders without (95% CI {fmt.money(d.ci_low, currency, 2)} to "
+            f"{fmt.money(d.ci_high, currency, 2)}, n = {d.n:,} customers and anonymous orders)"
+            f"{'' if sig else ', not distinguishable from zero'}; members choose to join, so "
+            "this is not the card's effect.",
+            action="Judge the card by the before/after comparison of new members against matched "
+            "non-members, and test card offers on a random holdout of members.",
+            metric="card − non-card average ticket", value=d.value, ci_low=d.ci_low,
+            ci_high=d.ci_high, n=d.n, unit="money",
+            comparison="orders without the card",
+            severity="medium" if sig else "info", anchor="loyalty",
+        ))
+    if loyal is not None and loyal.did is not None:
+        e, w = loyal.did, loyal.window_days
+        sig = e.ci_low > 0 or e.ci_high < 0
+        out.append(dict(
+            key="loyalty-incremental",
+            sentence=f"In the {w} days after joining, members bring {fmt.money(e.value, currency, 2)} "
+            f"more completed revenue than matched non-members over the same dates (95% CI "
+            f"{fmt.money(e.ci_low, currency, 2)} to {fmt.money(e.ci_high, currency, 2)}, "
+            f"n = {e.n:,} members){'' if sig else ', not distinguishable from zero'}; "
+            "a before/after estimate, since members self-select.",
+            action="Confirm with a randomized test (e.g. offer the card's benefit to a random "
+            "half of new sign-ups) before investing more in the programme.",
+            metric=f"incremental revenue per member, {w} days after joining", value=e.value,
+            ci_low=e.ci_low, ci_high=e.ci_high, n=e.n, unit="money",
+            comparison="matched non-members (before/after)",
+            severity="medium" if sig else "info", anchor="loyalty",
+        ))
+    if quality is not None and len(quality):
+        worst = quality.iloc[0]  # sorted by score
+        if worst["score"] < 95:
+            out.append(dict(
+                key="data-quality",
+                sentence=f"The {worst['table']} table scores {worst['score']:.0f}/100 for data "
+                f"quality; its largest problem: {worst['fix_first']}.",
+                action=f"Fix first: {worst['action']}.",
+                metric=f"data-quality score of {worst['table']}", value=float(worst["score"]),
+                n=int(worst["rows"]), unit="ratio", comparison="100 = no problem found",
+                severity="high" if worst["score"] < 80 else "medium", anchor="data-quality",
+            ))
+    return out
