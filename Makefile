@@ -48,9 +48,10 @@ $(DEMO): $(STAMP) lib/salesaudit/demo.py
 	$(BIN)/salesaudit demo --out data/demo
 
 real-data:  ## copy the public datasets beside the repo into data/ (see params/olist.yaml …)
-	mkdir -p data/olist data/helpdesk
+	mkdir -p data/olist data/helpdesk data/completejourney
 	cp $(DATASETS)/olist_marketing_funnel/*.csv data/olist/
 	cp $(DATASETS)/helpdesk_eventlog/helpdesk.csv data/helpdesk/
+	cp $(DATASETS)/completejourney/*.csv.gz data/completejourney/
 
 cdnow: $(STAMP)  ## copy the CDNOW transactions shipped inside lifetimes into data/cdnow/ (params/cdnow.yaml)
 	mkdir -p data/cdnow

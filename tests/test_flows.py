@@ -422,3 +422,9 @@ def test_a_touch_just_before_the_period_still_guides_an_order_inside_it():
     res = flows.analyze(None, touches, orders, "2025-01-01", "2025-12-31")
     assert res.attributed["campaign_id"].tolist() == ["K1"]
     assert res.n_touches == 0  # but it is not one of the period's touches
+
+
+def test_campaigns_with_kind_but_no_automated_column():
+    """A client's campaigns may give `kind` without `automated` (e.g. direct mail only)."""
+    campaigns = pd.DataFrame({"campaign_id": ["c1", "c2"], "kind": ["promotion", None]})
+    assert flows._peer_group(campaigns).tolist() == ["promotion", "other"]

@@ -366,3 +366,13 @@ def test_demo_findings_name_social_for_conversion_and_stalled_sqls(demo_lq):
     found = {f["key"]: f for f in lq.findings(conv=conv, signals=signals)}
     assert "social" in found["weak-channel-conversion"]["sentence"]
     assert "social" in found["sqls-handed-over-too-early"]["sentence"]
+
+
+def test_two_stage_funnel_has_one_transition_row_per_channel():
+    """A funnel of two stages (e.g. MQL → customer) must not list the same transition twice."""
+    leads = pd.DataFrame({"lead_id": ["a", "b", "c"], "channel": ["x", "x", "y"],
+                          "created_at": pd.to_datetime(["2025-01-01"] * 3),
+                          "won_at": pd.to_datetime(["2025-01-09", None, None])})
+    conv = lq.channel_conversion(leads, [("MQL", "created_at"), ("Customer", "won_at")])
+    assert conv["transition"].tolist() == ["MQL → Customer"] * 2
+    assert conv.set_index("channel")["converted"].to_dict() == {"x": 1, "y": 0}

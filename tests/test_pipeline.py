@@ -7,10 +7,7 @@ project's notebooks, so nothing touches the real build/ or reports/ folders.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -19,43 +16,29 @@ import pandas as pd
 import pytest
 import yaml
 
-from salesaudit import demo, paths, render
+from report_fixture import CLIENT, cli, make_project
+from salesaudit import render
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
-CLI = [sys.executable, "-m", "salesaudit.cli"]
-
-
-def _cli(root: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SALESAUDIT_ROOT": str(root)}
-    return subprocess.run([*CLI, *args], cwd=root, env=env, capture_output=True, text=True,
-                          timeout=900)
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, small_demo):
     root = tmp_path_factory.mktemp("project")
-    shutil.copytree(paths.NOTEBOOKS, root / "notebooks")
-    (root / "reports").mkdir()
-    shutil.copy2(paths.REPORTS / "_quarto.yml", root / "reports" / "_quarto.yml")
-    (root / "pyproject.toml").write_text("")
-    demo.write(small_demo, root / "data" / "small")
+    make_project(root, small_demo)
     # Real exports carry personal data: add names, e-mails and phones the report must never show.
-    customers = pd.read_csv(root / "data" / "small" / "customers.csv", dtype=str)
+    customers = pd.read_csv(root / "data" / CLIENT / "customers.csv", dtype=str)
     n = np.arange(len(customers))
     customers["name"] = [f"Giulia Bianchi-{i:05d}" for i in n]
     customers["email"] = [f"giulia.{i:05d}@example.it" for i in n]
     customers["phone"] = [f"+39 347 {i:07d}" for i in n]
-    customers.to_csv(root / "data" / "small" / "customers.csv", index=False)
-    params = yaml.safe_load((paths.PARAMS / "demo.yaml").read_text())
-    params.update(client="small", name="Small & Co <test>", data_dir="data/small")
-    (root / "params").mkdir()
-    (root / "params" / "small.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    customers.to_csv(root / "data" / CLIENT / "customers.csv", index=False)
     return root
 
 
 @pytest.fixture(scope="module")
 def published(project):
-    res = _cli(project, "run", "params/small.yaml", "--jobs", "2")
+    res = cli(project, "run", "params/small.yaml", "--jobs", "2")
     assert res.returncode == 0, res.stdout + res.stderr
     return project / "reports" / "small", res
 
@@ -107,7 +90,7 @@ def test_manifest_records_params_inputs_versions_and_timings(published, project)
 
 
 def test_validate_prints_a_per_table_summary(project):
-    res = _cli(project, "validate", "params/small.yaml")
+    res = cli(project, "validate", "params/small.yaml")
     assert res.returncode == 0, res.stderr
     assert "orders" in res.stdout and "rows" in res.stdout and "valid" in res.stdout
     assert "2025-01-01" in res.stdout
@@ -124,7 +107,7 @@ def test_bad_data_stops_before_running_with_a_message_and_exit_2(project, tmp_pa
     params = yaml.safe_load((project / "params" / "small.yaml").read_text())
     params.update(client="broken", data_dir="data/broken")
     (project / "params" / "broken.yaml").write_text(yaml.safe_dump(params))
-    res = _cli(project, "run", "params/broken.yaml")
+    res = cli(project, "run", "params/broken.yaml")
     assert res.returncode == 2
     assert "Traceback" not in res.stderr
     assert "orders: 1 row(s): below the minimum" in res.stderr and "line 2: revenue=-5.0" in res.stderr
@@ -134,7 +117,7 @@ def test_bad_data_stops_before_running_with_a_message_and_exit_2(project, tmp_pa
 def test_unknown_params_key_exit_2(project):
     (project / "params" / "typo.yaml").write_text(
         (project / "params" / "small.yaml").read_text() + "attribution_windw: 3\n")
-    res = _cli(project, "validate", "params/typo.yaml")
+    res = cli(project, "validate", "params/typo.yaml")
     assert res.returncode == 2 and "attribution_windw: unknown key" in res.stderr
     assert "Traceback" not in res.stderr
 
@@ -148,7 +131,7 @@ def test_a_failed_run_keeps_the_last_good_report_and_the_failed_notebook(publish
     nb.cells.insert(4, nbformat.v4.new_code_cell("raise RuntimeError('planted failure')"))
     nbformat.write(nb, nb_path)
     try:
-        res = _cli(project, "run", "params/small.yaml", "--only", "funnel")
+        res = cli(project, "run", "params/small.yaml", "--only", "funnel")
     finally:
         nb_path.write_text(original)
     assert res.returncode == 1
@@ -162,7 +145,7 @@ def test_a_failed_run_keeps_the_last_good_report_and_the_failed_notebook(publish
 
 def test_only_reruns_one_component_and_keeps_the_rest(published, project):
     report, _ = published
-    res = _cli(project, "run", "params/small.yaml", "--only", "funnel")
+    res = cli(project, "run", "params/small.yaml", "--only", "funnel")
     assert res.returncode == 0, res.stderr
     m = json.loads((report / "manifest.json").read_text())
     assert m["partial_run"] and set(m["notebooks"]) == {"funnel", "summary"}
@@ -170,5 +153,5 @@ def test_only_reruns_one_component_and_keeps_the_rest(published, project):
 
 
 def test_unknown_component_in_only(project):
-    res = _cli(project, "run", "params/small.yaml", "--only", "funel")
+    res = cli(project, "run", "params/small.yaml", "--only", "funel")
     assert res.returncode == 2 and "unknown component(s) ['funel']" in res.stderr

@@ -108,3 +108,34 @@ def test_validate_reports_found_mapped_and_missing_columns_with_what_they_disabl
     assert lines[0] == "found: order_id, customer_id, ordered_at, revenue"
     assert lines[1] == "mapped: order_id ← id"
     assert "cost (disables margins)" in lines[2] and "store_id (disables store conversion" in lines[2]
+
+
+def test_line_items_become_one_row_per_key_and_constants():
+    from salesaudit.params import CsvOptions, Lines
+
+    lines = pd.DataFrame({"basket": ["b1", "b2", "b1"], "hh": ["h1", "h2", "h9"],
+                          "value": ["1,50", "2", "3"], "ts": ["t1", "t2", "t3"]})
+    out, problem = reshape.lines_to_rows(
+        lines, Lines(key="basket", sum=["value"], first=["hh", "ts"]), CsvOptions(decimal=","),
+        "orders", "lines.csv")
+    assert problem is None
+    assert out["basket"].tolist() == ["b1", "b2"]  # file order kept
+    assert out["value"].tolist() == [4.5, 2.0]
+    assert out["hh"].tolist() == ["h1", "h2"] and out["ts"].tolist() == ["t1", "t2"]
+    bad = lines.assign(value=["1", "x", "2"])
+    _, problem = reshape.lines_to_rows(bad, Lines(key="basket", sum=["value"]), CsvOptions(),
+                                       "orders", "lines.csv")
+    assert "1 line value(s) cannot be read as numbers" in problem.problem
+    out, _ = reshape.derive(lines, {"loyalty_card": Derivation(constant="true")}, "orders", "f")
+    assert out["loyalty_card"].tolist() == ["true"] * 3
+
+
+def test_timestamps_with_utc_offsets_keep_their_local_time():
+    from salesaudit.coerce import to_datetime
+
+    raw = pd.Series(["2017-01-28 14:06:53-0500", "2017-07-01 09:00:00-04:00", "2025-01-05T10:00Z",
+                     "2025-01-05", "05-01-2025"])
+    out, bad = to_datetime(raw, None)
+    assert out[:4].tolist() == [pd.Timestamp("2017-01-28 14:06:53"), pd.Timestamp("2017-07-01 09:00"),
+                                pd.Timestamp("2025-01-05 10:00"), pd.Timestamp("2025-01-05")]
+    assert bad.tolist() == [False, False, False, False, True]  # day-first needs date_format

@@ -201,3 +201,11 @@ def test_business_hours_only_when_params_give_opening_hours(default_demo):
     bus = timed.times[("first_response", "channel", "business")]
     table = service.times_table(cal, bus, "channel")
     assert "median (business hours)" in table.columns and len(table) == len(cal)
+
+
+def test_overall_times_finding_when_tickets_have_no_channel(default_demo):
+    t, truth = default_demo.tables, default_demo.truth
+    tickets = t["tickets"].drop(columns=["channel"])
+    res = service.analyze(tickets, truth["period"]["start"], truth["period"]["end"])
+    keys = [f["key"] for f in service.findings(res)]
+    assert "service-times" in keys and "first-response" not in keys

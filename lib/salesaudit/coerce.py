@@ -15,6 +15,8 @@ from salesaudit.contract import DTYPES
 
 TRUE = {"true", "t", "yes", "y", "1", "si", "sì", "x", "vero", "ja", "oui"}
 FALSE = {"false", "f", "no", "n", "0", "falso", "nein", "non"}
+# An offset right after a time of day ("14:06:53-0500", "10:00Z"); dates alone never match.
+_UTC_OFFSET = r"(:\d\d(?:\.\d+)?)(?:Z|[+-]\d\d:?\d\d)$"
 # Currency signs and spaces clients leave in money columns ("€ 1.234,50").
 _MONEY_NOISE = re.compile(r"[€$£\s\u00a0]|EUR|USD|GBP")
 
@@ -37,6 +39,10 @@ def to_datetime(s: pd.Series, fmt: str | None) -> tuple[pd.Series, pd.Series]:
         out = s.dt.tz_convert(None) if getattr(s.dt, "tz", None) is not None else s
         return out.astype("datetime64[ns]"), pd.Series(False, index=s.index)
     raw = _blank_to_na(s)
+    if fmt is None or "%z" not in fmt:
+        # Shop hours are local: "2017-01-28 14:06:53-0500" is read as 14:06:53, offset dropped
+        # (mixed summer/winter offsets would otherwise shift hour slots).
+        raw = raw.str.replace(_UTC_OFFSET, r"\1", regex=True)
     out = pd.to_datetime(raw, format=fmt or "ISO8601", errors="coerce", utc=True)
     out = out.dt.tz_convert(None).astype("datetime64[ns]")
     return out, raw.notna() & out.isna()

@@ -181,9 +181,10 @@ def touch_outcomes(touches: pd.DataFrame, orders: pd.DataFrame | None,
 
 def _peer_group(campaigns: pd.DataFrame) -> pd.Series:
     if "kind" in campaigns and campaigns["kind"].notna().any():
-        auto = campaigns["automated"].fillna(False) if "automated" in campaigns else False
+        auto = (campaigns["automated"].fillna(False) if "automated" in campaigns
+                else pd.Series(False, index=campaigns.index))
         kind = campaigns["kind"].astype("string").fillna("other")
-        return kind.mask(np.asarray(auto, dtype=bool), "flow").astype(str)
+        return kind.mask(auto.to_numpy(dtype=bool), "flow").astype(str)
     if "automated" in campaigns:
         return pd.Series(np.where(campaigns["automated"].fillna(False), "flow", "campaign"),
                          index=campaigns.index)
@@ -850,13 +851,16 @@ def findings(res: FlowsResult, currency: str = "EUR") -> list[dict]:
     if res.bands is not None and "rate" in res.bands:
         b = res.bands.set_index("band")
         rare = float(b.loc[BANDS[0], "share"])
-        wk = b.loc[BANDS[2]]
+        # Compare untouched months with the most frequent band that actually occurs.
+        seen = [band for band in BANDS[1:] if band in b.index and pd.notna(b.loc[band, "rate"])]
+        compared = (f"customers touched {seen[-1]} bought in {fmt.pct(b.loc[seen[-1], 'rate'])} "
+                    f"of months against {fmt.pct(b.loc[BANDS[0], 'rate'])} untouched"
+                    if seen else "no customer was touched often enough to compare")
         out.append(dict(
             key="touch-frequency",
             sentence=f"In {fmt.rate_ci(rare, b.loc[BANDS[0], 'share_low'], b.loc[BANDS[0], 'share_high'], int(b['customer_months'].sum()))} "
-            f"of customer-months a marketable customer got no touch at all; customers touched "
-            f"weekly bought in {fmt.pct(wk['rate'])} of months against "
-            f"{fmt.pct(b.loc[BANDS[0], 'rate'])} untouched (correlational, not causal).",
+            f"of customer-months a marketable customer got no touch at all; {compared} "
+            "(correlational, not causal).",
             action="Touch every marketable customer at least monthly, and test weekly against "
             "monthly with a randomized split before making it the rule.",
             metric="customer-months without a touch", value=rare,

@@ -49,6 +49,8 @@ def channel_conversion(ripe: pd.DataFrame, stages: list[tuple[str, str]],
     overall = pd.DataFrame({by: first.index, "step": 0,
                             "transition": f"{stages[0][0]} → {stages[-1][0]}",
                             "entered": first.to_numpy(), "converted": last.reindex(first.index).to_numpy()})
+    if len(stages) == 2:  # the only transition is lead → last stage itself: keep it once
+        sc = sc.iloc[0:0]
     parts = []
     for (step, transition), d in pd.concat([overall, sc], ignore_index=True).groupby(
             ["step", "transition"], sort=True):

@@ -447,7 +447,8 @@ def _load_table(params: AuditParams, name: str, problems: list[Problem], quality
 
 
 def _reshape(params: AuditParams, name: str, src: TableSource, raw: pd.DataFrame, path: Path):
-    """Join, reduce an event log and derive columns, as the params say, in that order."""
+    """Join, reduce an event log or line items, and derive columns, as the params say, in
+    that order."""
     problems: list[Problem] = []
     for i, j in enumerate(src.join):
         jpath = _named_file(params, name, j.file, f"tables.{name}.join[{i}].file")
@@ -457,6 +458,10 @@ def _reshape(params: AuditParams, name: str, src: TableSource, raw: pd.DataFrame
             return raw, [problem]
     if src.events:
         raw, problem = reshape.events_to_cases(raw, src.events, src.date_format, name, str(path))
+        if problem:
+            return raw, [problem]
+    if src.lines:
+        raw, problem = reshape.lines_to_rows(raw, src.lines, src.csv, name, str(path))
         if problem:
             return raw, [problem]
     if src.derive:

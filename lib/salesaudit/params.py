@@ -75,16 +75,18 @@ class Derivation(_Strict):
     """A contract column built from the client's columns, when no column holds it as is."""
 
     value: str | None = Field(None, description="client column whose values are used")
+    constant: str | None = Field(None, description="the same value on every row")
     when: Condition | None = Field(None, description="keep the value only on these rows")
     default: str | None = Field(None, description="used where the value is empty")
     row_number: bool = Field(False, description="number the rows 1..n (an id for files without)")
 
     @model_validator(mode="after")
     def _one_source(self) -> Derivation:
-        if (self.value is None) == (not self.row_number):
-            raise ValueError("give exactly one of `value` or `row_number: true`")
-        if self.row_number and (self.when or self.default):
-            raise ValueError("`row_number` takes no `when` or `default`")
+        sources = [self.value is not None, self.constant is not None, self.row_number]
+        if sum(sources) != 1:
+            raise ValueError("give exactly one of `value`, `constant` or `row_number: true`")
+        if (self.row_number or self.constant is not None) and (self.when or self.default):
+            raise ValueError("`row_number` and `constant` take no `when` or `default`")
         return self
 
 
@@ -108,6 +110,15 @@ class EventLog(_Strict):
     time: str = Field(description="client column with the time of the event")
 
 
+class Lines(_Strict):
+    """The file has one row per line item (e.g. receipt lines): rows sharing `key` become one
+    row (e.g. one order), summing the `sum` columns and taking the first row's `first` columns."""
+
+    key: str = Field(description="client column identifying the group (e.g. basket id)")
+    sum: list[str] = Field(default_factory=list, description="numeric columns to add up")
+    first: list[str] = Field(default_factory=list, description="columns taken from the first row")
+
+
 class TableSource(_Strict):
     file: str | None = Field(None, description="file name inside data_dir")
     sheet: str | None = Field(None, description="Excel sheet name")
@@ -121,6 +132,7 @@ class TableSource(_Strict):
     date_format: str | None = Field(None, description="strftime format, e.g. '%d/%m/%Y'")
     join: list[Join] = Field(default_factory=list, description="files joined to this one")
     events: EventLog | None = Field(None, description="the file is an event log")
+    lines: Lines | None = Field(None, description="the file has one row per line item")
     derive: dict[str, Derivation] = Field(
         default_factory=dict, description="canonical column -> how to build it"
     )
@@ -134,12 +146,14 @@ class TableSource(_Strict):
         both = sorted(set(self.derive) & set(self.columns))
         if both:
             raise ValueError(f"columns {both} are both mapped and derived: keep one")
+        if self.events and self.lines:
+            raise ValueError("a file is either an event log or line items, not both")
         return self
 
     @property
     def reshapes(self) -> bool:
         """Whether the file is joined, reduced or derived (all its columns are then read)."""
-        return bool(self.join or self.events or self.derive)
+        return bool(self.join or self.events or self.lines or self.derive)
 
 
 class Period(_Strict):

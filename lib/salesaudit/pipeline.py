@@ -133,7 +133,7 @@ def _execute(src: str, out: str, parameters: dict, cwd: str) -> tuple[float, str
         )
         return time.perf_counter() - t0, ""
     except PapermillExecutionError as err:
-        tb = "\n".join(err.traceback[-12:]) if err.traceback else ""
+        tb = "\n".join(err.traceback) if err.traceback else ""
         tb = re.sub(r"\x1b\[[0-9;]*m", "", tb)
         return time.perf_counter() - t0, f"cell {err.exec_count}: {err.ename}: {err.evalue}\n{tb}"
     except Exception as err:  # kernel died, timeout, unreadable notebook …
@@ -250,8 +250,13 @@ def _failure_summary(result: RunResult) -> str:
     lines = ["the run failed; the previous report is untouched."]
     for r in result.results:
         if not r.ok:
+            head, *trace = r.error.splitlines() or [""]
+            # The failing cell and error first, then the end of the traceback (library frames).
+            frames = [ln for ln in trace if ln.startswith(("File ", "Cell In"))]
+            ours = [ln for ln in frames if ln.startswith("Cell In") or "/salesaudit/" in ln]
+            frames = ours + [ln for ln in frames[-2:] if ln not in ours]
             lines += [f"\n{Path(r.output).name} failed — executed copy kept for inspection:",
-                      f"  {r.output}", *("  " + ln for ln in r.error.splitlines()[-14:])]
+                      f"  {r.output}", f"  {head}", *("  " + ln for ln in frames[-10:])]
     return "\n".join(lines)
 
 

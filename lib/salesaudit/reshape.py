@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from salesaudit.coerce import to_datetime
+from salesaudit.coerce import to_datetime, to_number
 from salesaudit.errors import Problem
-from salesaudit.params import Derivation, EventLog
+from salesaudit.params import CsvOptions, Derivation, EventLog, Lines
 
 EVENT_COLUMNS = ("first_event", "second_event", "last_event", "events")
 
@@ -71,6 +71,32 @@ def events_to_cases(df: pd.DataFrame, log: EventLog, date_format: str | None, ta
     return cases.reset_index(), None
 
 
+def lines_to_rows(df: pd.DataFrame, spec: Lines, csv: CsvOptions, table: str,
+                  file: str) -> tuple[pd.DataFrame, Problem | None]:
+    """One row per `spec.key`: the `sum` columns added up, the `first` columns from the first
+    line of each group in file order (e.g. receipt lines -> orders)."""
+    problem = _require(df, [spec.key, *spec.sum, *spec.first], table, file, "line items")
+    if problem:
+        return df, problem
+    parts = {}
+    for col in spec.sum:
+        values, bad = to_number(df[col], csv.decimal, csv.thousands)
+        if bad.any():
+            ex = df.loc[bad.to_numpy(bool), col].head(5).tolist()
+            return df, Problem(table, f"{int(bad.sum()):,} line value(s) cannot be read as numbers",
+                               file=file, column=col, examples=[repr(v) for v in ex],
+                               fix=f"set tables.{table}.csv.decimal / csv.thousands")
+        parts[col] = values
+    frame = pd.DataFrame({spec.key: df[spec.key].to_numpy(), **{c: v.to_numpy() for c, v in parts.items()}})
+    g = frame.groupby(spec.key, sort=False)
+    out = g[spec.sum].sum(min_count=1) if spec.sum else g.size().to_frame("lines")
+    if spec.first:
+        first = df[[spec.key, *spec.first]].drop_duplicates(spec.key, keep="first").set_index(spec.key)
+        out = out.join(first)
+    out.index.name = spec.key
+    return out.reset_index(), None
+
+
 def derive(df: pd.DataFrame, rules: dict[str, Derivation], table: str,
            file: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Add each derived column (named after its contract column) to the raw frame."""
@@ -79,6 +105,9 @@ def derive(df: pd.DataFrame, rules: dict[str, Derivation], table: str,
     for column, rule in rules.items():
         if rule.row_number:
             out[column] = pd.Series(np.arange(1, len(df) + 1), index=df.index).astype("string")
+            continue
+        if rule.constant is not None:
+            out[column] = pd.Series(rule.constant, index=df.index, dtype="string")
             continue
         needed = [rule.value] + ([rule.when.column] if rule.when else [])
         problem = _require(df, needed, table, file, f"derive {column}")

@@ -511,6 +511,24 @@ def findings(res: ServiceResult, currency: str = "EUR") -> list[dict]:
             n=int(slow["tickets"]), unit="hours", comparison=f"{fast['channel']}: {fmt.number(fast['median'])} h",
             severity="medium" if separated else "low", anchor="response-times",
         ))
+    overall = {k: res.times.get((k, None, "calendar")) for k in ("first_response", "resolution")}
+    if not any(f["key"] == "first-response" for f in out) and all(
+            v is not None and len(v) and pd.notna(v["median"].iloc[0]) for v in overall.values()):
+        # No channel to compare: state the overall times, the baseline for any target.
+        fr, rs = (overall[k].iloc[0] for k in ("first_response", "resolution"))
+        out.append(dict(
+            key="service-times",
+            sentence=f"Half of the tickets get a first answer within {fmt.number(fr['median'])} h "
+            f"(95% CI {fmt.number(fr['median_low'])}–{fmt.number(fr['median_high'])}, "
+            f"n = {int(fr['tickets']):,}) and are resolved within {fmt.number(rs['median'] / 24)} "
+            f"days; one in ten waits more than {fmt.number(rs['p90'] / 24)} days for resolution.",
+            action="Set first-response and resolution targets from these baselines and follow "
+            "the 90th percentile, not only the median.",
+            metric="median resolution time", value=float(rs["median"]),
+            ci_low=float(rs["median_low"]), ci_high=float(rs["median_high"]),
+            n=int(rs["tickets"]), unit="hours", comparison="no channel breakdown in the data",
+            severity="info", anchor="response-times",
+        ))
     eff = res.csat_effect
     if eff is not None:
         sig = eff.ci_low > 0 or eff.ci_high < 0
