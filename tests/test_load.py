@@ -198,3 +198,24 @@ def test_cache_is_reused_and_invalidated_when_a_file_changes(client):
     pd.testing.assert_frame_equal(first.get("orders"), again.get("orders"))
     (client / "orders.csv").write_text(ORDERS + "O4,C3,2025-04-01,3\n")
     assert len(load(params).get("orders")) == 4
+
+
+def test_clients_never_see_each_others_data(tmp_path, monkeypatch):
+    """Each client's cache is its own; even a reused client slug with another data folder
+    reloads instead of serving the other folder's tables."""
+    monkeypatch.setattr(paths, "BUILD", tmp_path / "build")
+    folders = {}
+    for client, prefix in (("a", "ALPHA"), ("b", "BETA")):
+        f = tmp_path / "data" / client
+        f.mkdir(parents=True)
+        (f / "orders.csv").write_text("order_id,customer_id,ordered_at,revenue\n"
+                                      f"{prefix}-1,,2025-01-05,1\n{prefix}-2,,2025-01-06,2\n")
+        folders[client] = f
+    a = load(load_params(write_params(folders["a"], client="a")))
+    b = load(load_params(write_params(folders["b"], client="b")))
+    assert a.get("orders")["order_id"].str.startswith("ALPHA").all()
+    assert b.get("orders")["order_id"].str.startswith("BETA").all()
+    assert paths.table_cache_dir("a") != paths.table_cache_dir("b")
+    # Same slug "a", other folder: the cache key differs, so B's data is read, not A's cache.
+    again = load(load_params(write_params(folders["b"], client="a")))
+    assert again.get("orders")["order_id"].str.startswith("BETA").all()
