@@ -46,18 +46,22 @@ def write_params(folder: Path, client: str = "t", **extra) -> Path:
 
 
 def run_notebook(notebook: str, data_dir: Path, tmp_path: Path, client: str = "nbtest"):
-    """Execute notebooks/<notebook> with papermill on the client data in `data_dir`.
+    """Execute notebooks/<notebook> with papermill on the client data in `data_dir` (params for
+    the demo period). Returns the executed notebook (nbformat) for assertions on its outputs."""
+    return run_notebook_with_params(notebook, write_params(Path(data_dir), client=client), tmp_path)
+
+
+def run_notebook_with_params(notebook: str, params: Path, tmp_path: Path):
+    """Execute notebooks/<notebook> with papermill on a params file.
 
     The kernel runs with SALESAUDIT_ROOT at `tmp_path`, so its caches and findings stay in the
-    test's folder. Returns the executed notebook (nbformat) for assertions on its outputs.
-    """
+    test's folder."""
     import nbformat
     import papermill
 
     from salesaudit import paths
     from salesaudit.pipeline import KERNEL_ARGS
 
-    params = write_params(Path(data_dir), client=client)
     out = tmp_path / f"executed-{notebook}"
     old = os.environ.get("SALESAUDIT_ROOT")
     os.environ["SALESAUDIT_ROOT"] = str(tmp_path)

@@ -286,40 +286,12 @@ def test_recovers_loyalty_ticket_difference_and_member_share(demo_data):
 # --------------------------------------------------------------------------- the notebook
 
 
-def _execute(params_path, tmp_path):
-    """Run notebooks/04_reporting.ipynb with papermill on a params file (as conftest's
-    run_notebook, which only writes params for the demo period)."""
-    import os
-
-    import nbformat
-    import papermill
-
-    from salesaudit import paths
-    from salesaudit.pipeline import KERNEL_ARGS
-
-    out = tmp_path / "executed.ipynb"
-    old = os.environ.get("SALESAUDIT_ROOT")
-    os.environ["SALESAUDIT_ROOT"] = str(tmp_path)
-    try:
-        papermill.execute_notebook(
-            str(paths.NOTEBOOKS / "04_reporting.ipynb"), str(out),
-            parameters={"params_path": str(params_path), "run_dir": str(tmp_path / "run")},
-            kernel_name="python3", progress_bar=False, cwd=str(paths.NOTEBOOKS),
-            extra_arguments=KERNEL_ARGS)
-    finally:
-        if old is None:
-            os.environ.pop("SALESAUDIT_ROOT", None)
-        else:
-            os.environ["SALESAUDIT_ROOT"] = old
-    return nbformat.read(out, as_version=4)
-
-
 @pytest.mark.slow
 def test_notebook_on_cdnow_reproduces_the_published_bgnbd_fit(tmp_path):
-    from conftest import outputs_text
+    from conftest import outputs_text, run_notebook_with_params
     from test_clv import _cdnow_params
 
-    text = outputs_text(_execute(_cdnow_params(tmp_path), tmp_path))
+    text = outputs_text(run_notebook_with_params("04_reporting.ipynb", _cdnow_params(tmp_path), tmp_path))
     assert "Parameters: r 0.243, alpha 4.414, a 0.793, b 2.426" in text
     assert "Calibration 1997-01-01 to 1997-09-30" in text and "2,357 customers" in text
     # No card data in CDNOW: the loyalty section says what to provide instead of crashing.
