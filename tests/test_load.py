@@ -1,5 +1,6 @@
 """The loader: mapping, coercion, contract rules, messages that name file, column, rows, fix."""
 
+import io
 import os
 
 import pandas as pd
@@ -219,3 +220,32 @@ def test_clients_never_see_each_others_data(tmp_path, monkeypatch):
     # Same slug "a", other folder: the cache key differs, so B's data is read, not A's cache.
     again = load(load_params(write_params(folders["b"], client="a")))
     assert again.get("orders")["order_id"].str.startswith("BETA").all()
+
+
+def test_bom_cp1252_excel_sheet_and_parquet_exports(client):
+    # UTF-8 with a byte-order mark, read with the default encoding: the BOM is not a column name.
+    (client / "orders.csv").write_bytes("\ufeff".encode() + ORDERS.encode())
+    assert _load(client).get("orders")["order_id"].tolist() == ["O1", "O2", "O3"]
+    # Windows-1252 with a euro sign and booleans in Italian.
+    (client / "orders.csv").write_bytes(
+        "order_id;customer_id;ordered_at;revenue;loyalty_card\n"
+        "O1;C1;05/01/2025;€ 1.234,50;sì\nO2;C2;06/01/2025;7,00;no\n".encode("cp1252"))
+    o = _load(client, tables={"orders": {"csv": {"sep": ";", "decimal": ",", "thousands": ".",
+                                                 "encoding": "cp1252"},
+                                         "date_format": "%d/%m/%Y"}}).get("orders")
+    assert o["revenue"].tolist() == [1234.5, 7.0] and o["loyalty_card"].tolist() == [True, False]
+    # Excel, a named sheet; then Parquet with ids stored as numbers.
+    (client / "orders.csv").unlink()
+    df = pd.read_csv(io.StringIO(ORDERS), dtype=str)
+    with pd.ExcelWriter(client / "orders.xlsx") as xl:
+        pd.DataFrame({"x": [1]}).to_excel(xl, sheet_name="Notes", index=False)
+        df.to_excel(xl, sheet_name="Vendite", index=False)
+    o = _load(client, tables={"orders": {"sheet": "Vendite"}}).get("orders")
+    assert o["order_id"].tolist() == ["O1", "O2", "O3"] and o["revenue"].sum() == 35.5
+    (client / "orders.xlsx").unlink()
+    (client / "customers.csv").write_text("customer_id\n1\n2\n")
+    pd.DataFrame({"order_id": [10.0, 11.0], "customer_id": [1.0, 2.0],
+                  "ordered_at": pd.to_datetime(["2025-01-01", "2025-01-02"]),
+                  "revenue": [3.0, 4.0]}).to_parquet(client / "orders.parquet")
+    o = _load(client).get("orders")
+    assert o["order_id"].tolist() == ["10", "11"] and o["customer_id"].tolist() == ["1", "2"]
