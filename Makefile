@@ -21,10 +21,12 @@ DATASETS ?= ../shared/datasets
 
 .PHONY: report test test-fast lint venv demo lock clean strip real-data cdnow
 
-report: $(STAMP) $(DEMO)  ## the demo client's audit → reports/demo/index.html
+HOMES := $(MPLCONFIGDIR) $(IPYTHONDIR) $(JUPYTER_CONFIG_DIR) $(JUPYTER_DATA_DIR) $(JUPYTER_RUNTIME_DIR)
+
+report: $(STAMP) $(DEMO) | $(HOMES)  ## the demo client's audit → reports/demo/index.html
 	$(BIN)/salesaudit run params/demo.yaml $(if $(JOBS),--jobs $(JOBS),)
 
-test: $(STAMP) $(DEMO)  ## unit, notebook (nbval) and end-to-end tests
+test: $(STAMP) $(DEMO) | $(HOMES)  ## unit, notebook (nbval) and end-to-end tests
 	$(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-cell-timeout=900 tests notebooks
 
 test-fast: $(STAMP)  ## unit tests only (no notebook execution)
@@ -34,6 +36,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check lib tests
 
 venv: $(STAMP)
+
+$(HOMES):
+	mkdir -p $@
 
 $(STAMP): requirements.txt pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)

@@ -68,3 +68,12 @@ def test_table_escapes_client_text_but_keeps_its_own_links(tmp_path):
     cell = findings.table(log.items, link=True).iloc[0]["finding"]
     assert "&lt;b&gt;x&lt;/b&gt; &amp; co" in cell and "&lt;script&gt;" in cell
     assert '<a href="funnel.html#k">' in cell
+
+
+def test_table_shows_counts_whole_and_ratios_with_two_decimals(tmp_path):
+    log = FindingsLog("team", tmp_path)
+    log.record(key="c", sentence="s.", action="a.", metric="m", value=165.0, n=9540, unit="count")
+    log.record(key="r", sentence="s.", action="a.", metric="m", value=0.8, ci_low=0.68,
+               ci_high=0.94, n=292, unit="ratio")
+    values = set(findings.table(log.items)["value (95% CI, n)"])
+    assert values == {"165 (n = 9,540)", "0.80 × (0.68–0.94, n = 292)"}

@@ -120,8 +120,9 @@ def table(findings: list[Finding], currency: str = "EUR", link: bool = False) ->
         if r.unit == "money":
             return fmt.money(r.value, currency)
         unit = {"days": "days", "hours": "h", "count": "", "ratio": "×"}.get(r.unit, "")
+        digits = {"count": 0, "ratio": 2}.get(r.unit, 1)
         return fmt.value_ci(r.value, r.ci_low, r.ci_high, unit,
-                            None if pd.isna(r.n) else int(r.n))
+                            None if pd.isna(r.n) else int(r.n), digits=digits)
 
     def sentence(r) -> str:
         # Sentences carry client data (channel, campaign names): escape before adding markup.

@@ -728,8 +728,8 @@ def findings(res: FlowsResult, currency: str = "EUR") -> list[dict]:
                 f"{row['flagged']}: its {metric} rate is "
                 f"{fmt.rate_ci(r[f'{metric}_rate'], r[f'{metric}_low'], r[f'{metric}_high'], int(r[n_col]))}"
                 f" against {fmt.pct(row[f'{metric}_rest_rate'])} for its peers "
-                f"(credibly more than {fmt.pct(MARGIN, 0)} below, Benjamini–Hochberg q = "
-                f"{row[f'{metric}_q_margin']:.2g}).",
+                f"(credibly more than {fmt.pct(MARGIN, 0)} below, Benjamini–Hochberg "
+                f"{fmt.pvalue(row[f'{metric}_q_margin']).replace('p', 'q', 1)}).",
                 action=ACTIONS[metric].format(name=r["name"]),
                 metric=f"{metric} rate", value=float(r[f"{metric}_rate"]),
                 ci_low=float(r[f"{metric}_low"]), ci_high=float(r[f"{metric}_high"]),
@@ -749,7 +749,7 @@ def findings(res: FlowsResult, currency: str = "EUR") -> list[dict]:
                 sentence=f"Against its randomized holdout, {label} raised purchase within "
                 f"{res.window_days:g} days from {fmt.pct(r.control_rate)} to "
                 f"{fmt.pct(r.treatment_rate)}: {100 * r.uplift:+.1f} points (95% CI "
-                f"{100 * r.uplift_low:+.1f} to {100 * r.uplift_high:+.1f}, p = {r.p_value:.2g}), "
+                f"{100 * r.uplift_low:+.1f} to {100 * r.uplift_high:+.1f}, {fmt.pvalue(r.p_value)}), "
                 f"about {fmt.money(r.incremental_revenue, currency)} of incremental revenue "
                 f"({fmt.money(r.incr_revenue_low, currency)} to "
                 f"{fmt.money(r.incr_revenue_high, currency)}).",
@@ -971,5 +971,5 @@ def bands_table(b: pd.DataFrame) -> pd.DataFrame:
         out["difference vs no touch"] = [
             "–" if pd.isna(r.diff_vs_none) else
             f"{100 * r.diff_vs_none:+.1f} pts ({100 * r.diff_low:+.1f} to {100 * r.diff_high:+.1f}, "
-            f"p = {r.p_value:.2g})" for r in b.itertuples()]
+            f"{fmt.pvalue(r.p_value)})" for r in b.itertuples()]
     return out
