@@ -77,3 +77,13 @@ def test_table_shows_counts_whole_and_ratios_with_two_decimals(tmp_path):
                ci_high=0.94, n=292, unit="ratio")
     values = set(findings.table(log.items)["value (95% CI, n)"])
     assert values == {"165 (n = 9,540)", "0.80 × (0.68–0.94, n = 292)"}
+
+
+def test_by_component_keeps_component_order_and_ranks_within(tmp_path):
+    a, b = FindingsLog("funnel", tmp_path), FindingsLog("team", tmp_path)
+    _rec(a, "small", money=10.0)
+    _rec(a, "big", money=500.0)
+    _rec(b, "t", money=1000.0)
+    groups = findings.by_component(findings.read_all(tmp_path))
+    assert list(groups) == ["funnel", "team"]
+    assert [f.key for f in groups["funnel"]] == ["big", "small"]

@@ -47,7 +47,9 @@ def test_run_publishes_a_self_contained_site_with_summary_and_funnel(published):
     report, res = published
     assert "ok   01_funnel.ipynb" in res.stdout and "published" in res.stdout
     pages = sorted(p.name for p in report.glob("*.html"))
-    assert {"index.html", "funnel.html"} <= set(pages)
+    assert {"index.html", "funnel.html", "methods.html"} <= set(pages)
+    assert 'href="methods.html"' in (report / "index.html").read_text()  # in the navigation
+    assert "Benjamini–Hochberg" in (report / "methods.html").read_text()
     for page in report.glob("*.html"):
         html = page.read_text()
         assert render.external_references(html) == [], page.name

@@ -138,3 +138,16 @@ def table(findings: list[Finding], currency: str = "EUR", link: bool = False) ->
         "money / year": [fmt.money(m, currency) for m in df["money_per_year"]],
         "severity": df["severity"],
     })
+
+
+def by_component(findings: list[Finding]) -> dict[str, list[Finding]]:
+    """Findings grouped by component (in the order the components first appear), each group
+    ranked like the whole list."""
+    ranked_keys = ranked(findings)[["component", "key"]].itertuples(index=False)
+    index = {(f.component, f.key): f for f in findings}
+    groups: dict[str, list[Finding]] = {}
+    for component in dict.fromkeys(f.component for f in findings):
+        groups[component] = []
+    for component, key in ranked_keys:
+        groups[component].append(index[(component, key)])
+    return groups

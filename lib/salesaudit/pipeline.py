@@ -260,6 +260,17 @@ def _failure_summary(result: RunResult) -> str:
     return "\n".join(lines)
 
 
+def _methods_page(out: Path) -> render.Page:
+    """The methods appendix (definitions, intervals, tests), the same for every client,
+    written as a notebook beside the executed ones so that both renderers include it."""
+    text = (Path(__file__).parent / "templates" / "methods.md").read_text(encoding="utf-8")
+    _, front, body = text.split("---", 2)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_raw_cell(f"---{front}---"),
+                                         nbformat.v4.new_markdown_cell(body.strip())])
+    nbformat.write(nb, out)
+    return render.Page("methods", "Methods", out)
+
+
 def _publish(staging: Path, report_dir: Path, result: RunResult, params, data, params_file,
              started: dt.datetime, only) -> None:
     if staging.exists():
@@ -284,6 +295,7 @@ def _publish(staging: Path, report_dir: Path, result: RunResult, params, data, p
         for p in sorted((staging / "notebooks").glob("*.ipynb")) if p.name in by_name
     ]
     pages.sort(key=lambda pg: (pg.slug != "index", pg.notebook.name))
+    pages.append(_methods_page(staging / "notebooks" / "methods.ipynb"))
     site = render.SiteInfo(
         client_name=params.name,
         period=str(params.period),
