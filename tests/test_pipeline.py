@@ -147,13 +147,41 @@ def test_a_failed_run_keeps_the_last_good_report_and_the_failed_notebook(publish
 
 def test_only_reruns_one_component_and_keeps_the_rest(published, project):
     report, _ = published
-    res = cli(project, "run", "params/small.yaml", "--only", "funnel")
+    res = cli(project, "run", "params/small.yaml", "--only", "funnel", "--force")
     assert res.returncode == 0, res.stderr
     m = json.loads((report / "manifest.json").read_text())
     assert m["partial_run"] and set(m["notebooks"]) == {"funnel", "summary"}
+    assert not m["notebooks"]["funnel"]["reused"]
+    assert set(m["keys"]) >= {"funnel", "summary", "reporting"}  # the others' keys are kept
     assert (report / "index.html").is_file() and (report / "funnel.html").is_file()
 
 
 def test_unknown_component_in_only(project):
     res = cli(project, "run", "params/small.yaml", "--only", "funel")
     assert res.returncode == 2 and "unknown component(s) ['funel']" in res.stderr
+
+
+def test_unchanged_rerun_reuses_everything_and_a_change_reruns_only_what_depends_on_it(
+        published, project):
+    report, _ = published
+    before = json.loads((report / "manifest.json").read_text())
+    res = cli(project, "run", "params/small.yaml")
+    assert res.returncode == 0, res.stderr
+    assert "nothing changed" in res.stdout and "same 01_funnel.ipynb" in res.stdout
+    assert json.loads((report / "manifest.json").read_text())["run_id"] == before["run_id"]
+    # Edit one notebook: it and the summary run again, the other components are reused.
+    nb_path = project / "notebooks" / "05_team_effectiveness.ipynb"
+    original = nb_path.read_text()
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("A note added by the test."))
+    nbformat.write(nb, nb_path)
+    try:
+        res = cli(project, "run", "params/small.yaml")
+    finally:
+        nb_path.write_text(original)
+    assert res.returncode == 0, res.stderr
+    m = json.loads((report / "manifest.json").read_text())
+    assert not m["notebooks"]["team_effectiveness"]["reused"] and not m["notebooks"]["summary"]["reused"]
+    assert m["notebooks"]["funnel"]["reused"] and m["notebooks"]["reporting"]["reused"]
+    assert (report / "team_effectiveness.html").is_file() and (report / "funnel.html").is_file()
+    assert "A note added by the test." in (report / "team_effectiveness.html").read_text()

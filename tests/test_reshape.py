@@ -139,3 +139,17 @@ def test_timestamps_with_utc_offsets_keep_their_local_time():
     assert out[:4].tolist() == [pd.Timestamp("2017-01-28 14:06:53"), pd.Timestamp("2017-07-01 09:00"),
                                 pd.Timestamp("2025-01-05 10:00"), pd.Timestamp("2025-01-05")]
     assert bad.tolist() == [False, False, False, False, True]  # day-first needs date_format
+
+
+def test_a_changed_joined_file_refreshes_the_cache_and_the_manifest_hashes(folder):
+    from salesaudit.load import file_hashes
+
+    (folder / "leads.csv").write_text("lead_id,created_at,channel\nL1,2025-01-01,seo\n")
+    (folder / "deals.csv").write_text("lead_id,won\nL1,2025-02-01\n")
+    params = load_params(write_params(folder, tables={"leads": {
+        "join": [{"file": "deals.csv", "key": "lead_id"}], "columns": {"won_at": "won"}}},
+        funnel={"stages": [{"name": "Lead", "column": "created_at"}, {"name": "Won", "column": "won_at"}]}))
+    assert set(file_hashes(params)) == {"leads.csv", "deals.csv"}
+    assert load(params).get("leads")["won_at"].iloc[0] == pd.Timestamp("2025-02-01")
+    (folder / "deals.csv").write_text("lead_id,won\nL1,2025-03-15\n")
+    assert load(params).get("leads")["won_at"].iloc[0] == pd.Timestamp("2025-03-15")

@@ -115,13 +115,14 @@ def run(
     params_file: Annotated[Path, typer.Argument(help="params/<client>.yaml")],
     only: Annotated[list[str] | None, typer.Option(help="run only this component")] = None,
     jobs: Annotated[int | None, typer.Option(help="notebooks in parallel (default: cores)")] = None,
+    force: Annotated[bool, typer.Option(help="run every notebook even if nothing changed")] = False,
 ) -> None:
     """Validate, run every notebook, render and publish reports/<client>/."""
     from salesaudit import pipeline
 
     t0 = time.perf_counter()
     result = pipeline.run(paths.resolve(params_file, base=Path.cwd()), only=only, jobs=jobs,
-                          on_event=lambda m: typer.echo(m))
+                          on_event=lambda m: typer.echo(m), force=force)
     typer.secho(f"done in {time.perf_counter() - t0:.1f} s: {result.report_dir / 'index.html'}",
                 fg="green")
 

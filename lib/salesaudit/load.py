@@ -13,7 +13,6 @@ run reads them once and fast.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import os
 import shutil
@@ -26,13 +25,15 @@ import pandas as pd
 import pandera.errors
 
 import salesaudit
-from salesaudit import contract, paths, reshape
+from salesaudit import contract, fingerprint, paths, reshape
 from salesaudit.coerce import coerce
 from salesaudit.errors import DataError, IsolationError, Problem
 from salesaudit.params import AuditParams, Join, TableSource
 
 READERS = (".csv", ".csv.gz", ".txt", ".parquet", ".xlsx", ".xls")
 QUALITY_COLUMNS = ["table", "column", "check", "rows", "share", "examples", "action"]
+# The table cache must not survive a change to the loading rules themselves.
+LOADER_CODE = fingerprint.library(["load.py", "coerce.py", "contract.py", "params.py", "reshape.py"])
 
 
 @dataclass
@@ -492,25 +493,12 @@ def _foreign_key_problems(tables: dict[str, pd.DataFrame], sources: dict[str, st
 
 
 def _cache_key(params: AuditParams) -> str:
-    files = []
-    for name in contract.TABLES:
-        path = find_file(params, name)
-        if path is not None:
-            st = path.stat()
-            files.append((name, str(path.resolve()), st.st_size, st.st_mtime_ns))
+    # Size and modification time, not content: checking the cache must stay instant.
+    files = [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in input_files(params)]
     blob = json.dumps(
         [params.model_dump(mode="json", include={"tables", "funnel", "period", "data_dir"}),
-         files, salesaudit.__version__, _code_fingerprint()], sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def _code_fingerprint() -> str:
-    # The cache must not survive a change to the loading rules themselves.
-    here = Path(__file__).parent
-    h = hashlib.sha256()
-    for f in ("load.py", "coerce.py", "contract.py", "params.py", "reshape.py"):
-        h.update((here / f).read_bytes())
-    return h.hexdigest()[:12]
+         files, salesaudit.__version__, LOADER_CODE], sort_keys=True, default=str)
+    return fingerprint.of(blob)
 
 
 def _read_cache(folder: Path, params: AuditParams) -> AuditData:
@@ -572,15 +560,17 @@ def load(params: AuditParams, use_cache: bool = True) -> AuditData:
     return data
 
 
-def file_hashes(params: AuditParams) -> dict[str, str]:
-    """sha256 of every input file, for the run manifest."""
-    out = {}
+def input_files(params: AuditParams) -> list[Path]:
+    """Every file the params make the loader read: each table's file and its joined files."""
+    out = []
     for name in contract.TABLES:
         path = find_file(params, name)
         if path is not None:
-            h = hashlib.sha256()
-            with path.open("rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
-            out[path.name] = h.hexdigest()
-    return out
+            out.append(path)
+            out += [params.data_path / j.file for j in params.source(name).join]
+    return list(dict.fromkeys(out))
+
+
+def file_hashes(params: AuditParams) -> dict[str, str]:
+    """sha256 of every input file, for the run manifest and the run cache."""
+    return {p.name: fingerprint.file_sha256(p) for p in input_files(params)}

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from salesaudit import paths, pdf, render
+from salesaudit import fingerprint, paths, pdf, render
 from salesaudit.errors import PipelineError, SalesAuditError, UsageError
 from salesaudit.load import file_hashes, load
 from salesaudit.params import load_params
@@ -57,6 +57,7 @@ class NotebookResult:
     ok: bool
     output: str
     error: str = ""
+    reused: bool = False  # unchanged inputs, params and code: the previous execution is kept
 
 
 @dataclass
@@ -65,6 +66,8 @@ class RunResult:
     run_dir: Path
     report_dir: Path | None
     results: list[NotebookResult] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)  # notebook -> what its result depends on
+    up_to_date: bool = False  # nothing changed since the published report: nothing was redone
 
     @property
     def ok(self) -> bool:
@@ -176,8 +179,13 @@ def run(
     jobs: int | None = None,
     reports_root: Path | None = None,
     on_event: Callable[[str], None] = lambda msg: None,
+    force: bool = False,
 ) -> RunResult:
-    """Validate, execute, render and publish one client's audit."""
+    """Validate, execute, render and publish one client's audit.
+
+    A notebook whose inputs, params, own source and library code are unchanged since the
+    published report is not executed again: its executed copy and findings are reused (like
+    Quarto's freeze). With nothing changed at all, nothing is redone. `force` runs everything."""
     started = dt.datetime.now(dt.UTC)
     params_file = paths.resolve(params_path)
     params = load_params(params_file)
@@ -208,8 +216,29 @@ def run(
             shutil.copy2(f, run_dir / "findings" / f.name)
     result = RunResult(params.client, run_dir, None)
     parameters = {"params_path": str(params_file), "run_dir": str(run_dir)}
+    inputs = file_hashes(params)
+    result.keys = run_keys(notebooks, params_file, inputs)
+    published = _published_keys(report_dir)
+    previous = {} if force else published  # what may be reused
+
+    def reuse(nb: Notebook) -> bool:
+        """Keep the published execution of an unchanged notebook."""
+        executed = report_dir / "notebooks" / nb.path.name
+        sidecar = report_dir / "findings" / f"{nb.slug}.json"
+        if previous.get(nb.slug) != result.keys[nb.slug] or not executed.is_file():
+            return False
+        out = run_dir / "executed" / nb.path.name
+        shutil.copy2(executed, out)
+        if sidecar.is_file():
+            shutil.copy2(sidecar, run_dir / "findings" / sidecar.name)
+        result.results.append(NotebookResult(nb.slug, 0.0, True, str(out), reused=True))
+        on_event(f"same {nb.path.name} (unchanged: previous execution kept)")
+        return True
 
     def execute(batch: list[Notebook]) -> None:
+        batch = [nb for nb in batch if not reuse(nb)]
+        if not batch:
+            return
         workers = max(1, min(jobs or os.cpu_count() or 1, len(batch)))
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {
@@ -232,10 +261,15 @@ def run(
         [asdict(r) for r in result.results], indent=2))
     if not result.ok:
         raise PipelineError(_failure_summary(result))
+    if all(r.reused for r in result.results):
+        result.up_to_date, result.report_dir = True, report_dir
+        on_event(f"nothing changed: {report_dir / 'index.html'} is up to date")
+        return result
 
     staging = report_dir.with_name(f".staging-{params.client}-{run_id}")
     try:
-        _publish(staging, report_dir, result, params, data, params_file, started, only)
+        _publish(staging, report_dir, result, params, data, params_file, started, only,
+                 inputs, published)
     except SalesAuditError:
         raise
     except Exception as err:
@@ -244,6 +278,26 @@ def run(
     result.report_dir = report_dir
     on_event(f"published {report_dir / 'index.html'}")
     return result
+
+
+def run_keys(notebooks: list[Notebook], params_file: Path, inputs: dict[str, str]) -> dict[str, str]:
+    """What each notebook's result depends on: input files, params, library code, package
+    versions and the notebook itself; the summary also on every component's key."""
+    base = fingerprint.of(json.dumps(inputs, sort_keys=True), params_file.read_bytes(),
+                          fingerprint.library(), json.dumps(_versions(), sort_keys=True))
+    keys = {nb.slug: fingerprint.of(base, nb.path.read_bytes())
+            for nb in notebooks if nb.slug != SUMMARY}
+    for nb in notebooks:
+        if nb.slug == SUMMARY:
+            keys[nb.slug] = fingerprint.of(base, nb.path.read_bytes(), json.dumps(keys, sort_keys=True))
+    return keys
+
+
+def _published_keys(report_dir: Path) -> dict[str, str]:
+    try:
+        return json.loads((report_dir / "manifest.json").read_text()).get("keys", {})
+    except (OSError, ValueError):
+        return {}
 
 
 def _failure_summary(result: RunResult) -> str:
@@ -272,7 +326,7 @@ def _methods_page(out: Path) -> render.Page:
 
 
 def _publish(staging: Path, report_dir: Path, result: RunResult, params, data, params_file,
-             started: dt.datetime, only) -> None:
+             started: dt.datetime, only, inputs: dict[str, str], published: dict[str, str]) -> None:
     if staging.exists():
         shutil.rmtree(staging)
     if only and report_dir.is_dir():
@@ -323,12 +377,15 @@ def _publish(staging: Path, report_dir: Path, result: RunResult, params, data, p
         "finished": dt.datetime.now(dt.UTC).isoformat(),
         "params_file": str(params_file),
         "params": params.model_dump(mode="json"),
-        "inputs_sha256": file_hashes(params),
+        "inputs_sha256": inputs,
         "rows": dict(data.row_counts()),
         "versions": _versions(),
         "git_commit": _git_commit(),
-        "notebooks": {r.slug: {"seconds": round(r.seconds, 2), "ok": r.ok}
+        "notebooks": {r.slug: {"seconds": round(r.seconds, 2), "ok": r.ok, "reused": r.reused}
                       for r in result.results},
+        # Keys of the notebooks this report holds: this run's, and a partial run's others.
+        "keys": {**(published if only else {}),
+                 **{r.slug: result.keys[r.slug] for r in result.results}},
         "partial_run": bool(only),
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
