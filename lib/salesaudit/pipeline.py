@@ -107,20 +107,11 @@ def check_parameters(nb: Notebook) -> None:
         )
 
 
-def kernel_env(tmp_home: Path | None = None) -> dict[str, str]:
-    """Environment for kernels: quiet, and independent of the user's home when asked."""
-    env = dict(os.environ)
-    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
-    env["PYTHONWARNINGS"] = "ignore::DeprecationWarning"
-    if tmp_home is not None:
-        for var, sub in [("MPLCONFIGDIR", "mpl"), ("IPYTHONDIR", "ipython"),
-                         ("JUPYTER_CONFIG_DIR", "jupyter-config"),
-                         ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"),
-                         ("JUPYTER_DATA_DIR", "jupyter-data")]:
-            (tmp_home / sub).mkdir(parents=True, exist_ok=True)
-            env.setdefault(var, str(tmp_home / sub))
-    return env
+def quiet_kernels() -> None:
+    """Environment the kernels inherit: no debugger, platform-dirs or deprecation noise."""
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    os.environ["PYTHONWARNINGS"] = "ignore::DeprecationWarning"
 
 
 def _execute(src: str, out: str, parameters: dict, cwd: str) -> tuple[float, str]:
@@ -253,7 +244,7 @@ def run(
                 result.results.append(NotebookResult(nb.slug, seconds, not error, out, error))
                 on_event(f"{'ok  ' if not error else 'FAIL'} {nb.path.name} ({seconds:.1f} s)")
 
-    os.environ.update(kernel_env())
+    quiet_kernels()
     execute(components)
     if result.ok:
         execute(summary)
