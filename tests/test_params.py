@@ -96,3 +96,11 @@ def test_business_hours_are_optional_and_checked():
     assert p.business_hours.weekdays == [0, 1, 2, 3, 4]
     with pytest.raises(ParamsError, match="close_hour 9 must be after open_hour 10"):
         parse_params({**BASE, "business_hours": {"open_hour": 10, "close_hour": 9}})
+
+
+def test_locale_is_checked_and_defaults_from_language():
+    assert parse_params(BASE).number_locale == "en_US"
+    assert parse_params({**BASE, "language": "it"}).number_locale == "it_IT"
+    assert parse_params({**BASE, "locale": "en_GB"}).number_locale == "en_GB"
+    with pytest.raises(ParamsError, match="unknown locale 'xx_YY'"):
+        parse_params({**BASE, "locale": "xx_YY"})

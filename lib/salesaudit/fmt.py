@@ -1,13 +1,39 @@
 """How numbers look in the report: rates with intervals, money, counts, days.
 
-One home for formatting so every page writes "24.1% (95% CI 23.0–25.2%, n = 1,234)" alike.
+One home for formatting so every page writes "24.1% (23.0%–25.2%, n = 1,234)" alike. Digits,
+separators and currency signs follow the report's locale (Babel): `set_locale("it_IT")`
+gives "24,1% (23,0%–25,2%, n = 1.234)" and "1.234 €". `notebook.start` sets it from params.
 """
 
 from __future__ import annotations
 
 import math
 
-CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£"}
+from babel import Locale, UnknownLocaleError, numbers
+
+DEFAULT_LOCALES = {"en": "en_US", "it": "it_IT"}
+_locale = Locale.parse("en_US")
+
+
+def set_locale(name: str) -> None:
+    """Format every number from now on for `name` (e.g. "it_IT", "en_GB")."""
+    global _locale
+    _locale = parse_locale(name)
+
+
+def parse_locale(name: str) -> Locale:
+    try:
+        return Locale.parse(name.replace("-", "_"))
+    except (UnknownLocaleError, ValueError) as err:
+        raise ValueError(f"unknown locale {name!r} (e.g. it_IT, en_US, en_GB)") from err
+
+
+def current_locale() -> str:
+    return str(_locale)
+
+
+def _digits(digits: int) -> str:
+    return "#,##0" + ("." + "0" * digits if digits > 0 else "")
 
 
 def _missing(x) -> bool:
@@ -15,24 +41,27 @@ def _missing(x) -> bool:
 
 
 def pct(x, digits: int = 1) -> str:
-    return "–" if _missing(x) else f"{100 * x:.{digits}f}%"
+    if _missing(x):
+        return "–"
+    return numbers.format_percent(x, _digits(digits) + "%", locale=_locale)
 
 
 def count(n) -> str:
-    return "–" if _missing(n) else f"{int(n):,}"
+    return "–" if _missing(n) else numbers.format_decimal(int(n), "#,##0", locale=_locale)
 
 
 def money(x, currency: str = "EUR", digits: int = 0) -> str:
     if _missing(x):
         return "–"
-    sign = CURRENCY_SIGNS.get(currency)
-    body = f"{abs(x):,.{digits}f}"
-    neg = "-" if x < 0 else ""
-    return f"{neg}{sign}{body}" if sign else f"{neg}{body} {currency}"
+    # The locale's own currency pattern (sign before or after), with our number of decimals.
+    pattern = _locale.currency_formats["standard"].pattern.split(";")[0]
+    pattern = pattern.replace("#,##0.00", _digits(digits))
+    return numbers.format_currency(x, currency, format=pattern, locale=_locale,
+                                   currency_digits=False)
 
 
 def number(x, digits: int = 1) -> str:
-    return "–" if _missing(x) else f"{x:,.{digits}f}"
+    return "–" if _missing(x) else numbers.format_decimal(x, _digits(digits), locale=_locale)
 
 
 def interval(lo, hi, fmt=pct) -> str:

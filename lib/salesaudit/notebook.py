@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from salesaudit import contract, paths, plots
+from salesaudit import contract, fmt, paths, plots
 from salesaudit.findings import FindingsLog
 from salesaudit.load import AuditData, load
 from salesaudit.params import AuditParams, load_params
@@ -66,6 +66,7 @@ def start(component: str, params_path: str, run_dir: str = "") -> Audit:
     data = load(params)
     folder = Path(run_dir) if run_dir else paths.client_build_dir(params.client) / "interactive"
     plots.set_theme()
+    fmt.set_locale(params.number_locale)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)
     return Audit(component, params, data, FindingsLog(component, folder / "findings"), folder)

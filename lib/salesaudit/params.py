@@ -234,11 +234,27 @@ class AuditParams(_Strict):
     period: Period
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
     language: Literal["en", "it"] = "en"
+    locale: str | None = Field(None, description="number format, e.g. it_IT; default from language")
     tables: dict[TableName, TableSource] = Field(default_factory=dict)
     funnel: FunnelParams = FunnelParams()
     attribution_window_days: Annotated[int, Field(ge=1, le=90)] = 7
     business_hours: BusinessHours | None = None
     targets: Targets = Targets()
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str | None) -> str | None:
+        if value is not None:
+            from salesaudit.fmt import parse_locale
+
+            parse_locale(value)
+        return value
+
+    @property
+    def number_locale(self) -> str:
+        from salesaudit.fmt import DEFAULT_LOCALES
+
+        return self.locale or DEFAULT_LOCALES[self.language]
 
     @model_validator(mode="after")
     def _mappings_name_contract_columns(self) -> AuditParams:

@@ -1,0 +1,35 @@
+"""Number formats: English by default, the params' locale when set (Babel)."""
+
+import pytest
+
+from salesaudit import fmt
+
+
+@pytest.fixture
+def italian():
+    fmt.set_locale("it_IT")
+    yield
+    fmt.set_locale("en_US")
+
+
+def test_english_defaults():
+    assert fmt.rate_ci(0.2, 0.1, 0.3, 1234) == "20.0% (10.0%–30.0%, n = 1,234)"
+    assert fmt.money(12345.6) == "€12,346" and fmt.money(-5, "USD") == "-$5"
+    assert fmt.money(1234.5, "EUR", digits=2) == "€1,234.50"
+    assert fmt.number(1234.56) == "1,234.6" and fmt.count(1234567) == "1,234,567"
+    assert fmt.value_ci(0.8, 0.68, 0.94, "×", 292, digits=2) == "0.80 × (0.68–0.94, n = 292)"
+    assert fmt.pct(float("nan")) == "–" and fmt.money(None) == "–"
+    assert fmt.pvalue(0.0) == "p < 0.001" and fmt.pvalue(0.0312) == "p = 0.031"
+
+
+def test_italian_formats(italian):
+    assert fmt.current_locale() == "it_IT"
+    assert fmt.rate_ci(0.2, 0.1, 0.3, 1234) == "20,0% (10,0%–30,0%, n = 1.234)"
+    assert fmt.money(12345.6) == "12.346\xa0€"
+    assert fmt.money(1234.5, digits=2) == "1.234,50\xa0€"
+    assert fmt.number(1234.56) == "1.234,6"
+
+
+def test_unknown_locale():
+    with pytest.raises(ValueError, match="unknown locale 'klingon'"):
+        fmt.set_locale("klingon")
