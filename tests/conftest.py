@@ -89,3 +89,14 @@ def outputs_text(nb) -> str:
             parts += [data.get(k, "") for k in ("text/markdown", "text/html", "text/plain")]
             parts.append(o.get("text", ""))
     return "\n".join(p if isinstance(p, str) else "".join(p) for p in parts)
+
+
+def run_without_tables(notebook: str, demo_client, tmp_path: Path, *missing: str) -> str:
+    """Execute a notebook on a demo client with the `missing` tables removed; returns the
+    text of its outputs (to check its "not available" sections)."""
+    from salesaudit import demo
+
+    data = tmp_path / "data" / "partial"
+    kept = {name: df for name, df in demo_client.tables.items() if name not in missing}
+    demo.write(demo.Demo(kept, demo_client.truth), data)
+    return outputs_text(run_notebook(notebook, data, tmp_path))

@@ -302,13 +302,9 @@ def test_notebook_on_cdnow_reproduces_the_published_bgnbd_fit(tmp_path):
 def test_notebook_says_what_to_provide_when_orders_are_missing(tmp_path, small_demo):
     import json
 
-    from conftest import outputs_text, run_notebook
-    from salesaudit import demo
+    from conftest import run_without_tables
 
-    data = tmp_path / "data" / "noorders"
-    demo.write(demo.Demo({k: v for k, v in small_demo.tables.items() if k != "orders"},
-                         small_demo.truth), data)
-    text = outputs_text(run_notebook("04_reporting.ipynb", data, tmp_path))
+    text = run_without_tables("04_reporting.ipynb", small_demo, tmp_path, "orders")
     assert "The customer base needs" in text and "**orders**" in text and "`ordered_at`" in text
     assert "Score per table" in text  # data quality still covers the tables given
     findings = json.loads((tmp_path / "run" / "findings" / "reporting.json").read_text())

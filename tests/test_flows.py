@@ -389,13 +389,9 @@ def test_demo_guided_orders_include_every_promotion_tag(demo_flows):
 
 @pytest.mark.slow
 def test_notebook_says_what_to_provide_without_campaigns_and_touches(tmp_path, small_demo):
-    from conftest import outputs_text, run_notebook
-    from salesaudit import demo
+    from conftest import run_without_tables
 
-    data = tmp_path / "data" / "nocampaigns"
-    demo.write(demo.Demo({k: v for k, v in small_demo.tables.items()
-                          if k not in ("campaigns", "touches")}, small_demo.truth), data)
-    text = outputs_text(run_notebook("02_content_flows.ipynb", data, tmp_path))
+    text = run_without_tables("02_content_flows.ipynb", small_demo, tmp_path, "campaigns", "touches")
     assert "Not available." in text and "**campaigns**" in text and "`campaign_id`" in text
     assert "Campaign and flow performance needs" in text
     assert "Touch frequency needs" in text

@@ -345,13 +345,9 @@ def test_holdout_check_runs_per_channel(default_demo, demo_lq):
 
 @pytest.mark.slow
 def test_notebook_says_what_to_provide_without_spend_and_orders(tmp_path, small_demo):
-    from conftest import outputs_text, run_notebook
-    from salesaudit import demo
+    from conftest import run_without_tables
 
-    data = tmp_path / "data" / "nospend"
-    demo.write(demo.Demo({k: v for k, v in small_demo.tables.items()
-                          if k not in ("spend", "orders")}, small_demo.truth), data)
-    text = outputs_text(run_notebook("03_lead_quality.ipynb", data, tmp_path))
+    text = run_without_tables("03_lead_quality.ipynb", small_demo, tmp_path, "spend", "orders")
     assert "Not available." in text and "**spend**" in text and "`amount`" in text
     assert "Cost per lead, cost per MQL and CAC needs" in text
     assert "Value per acquired customer needs" in text and "Channel profitability needs" in text

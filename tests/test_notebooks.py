@@ -49,12 +49,8 @@ def test_notebooks_stay_thin(path):
 
 @pytest.mark.slow
 def test_funnel_says_what_to_provide_when_leads_are_missing(tmp_path, small_demo):
-    from conftest import outputs_text, run_notebook
-    from salesaudit import demo
+    from conftest import run_without_tables
 
-    data = tmp_path / "data" / "noleads"
-    demo.write(demo.Demo({k: v for k, v in small_demo.tables.items()
-                          if k not in ("leads", "traffic")}, small_demo.truth), data)
-    text = outputs_text(run_notebook("01_funnel.ipynb", data, tmp_path))
+    text = run_without_tables("01_funnel.ipynb", small_demo, tmp_path, "leads", "traffic")
     assert "Not available." in text and "**leads**" in text and "`lead_id`" in text
     assert "Visitor → lead conversion needs" in text

@@ -177,13 +177,9 @@ def test_agents_without_planted_differences_are_not_flagged(demo_service):
 
 @pytest.mark.slow
 def test_notebook_says_what_to_provide_when_tickets_are_missing(tmp_path, small_demo):
-    from conftest import outputs_text, run_notebook
-    from salesaudit import demo
+    from conftest import run_without_tables
 
-    data = tmp_path / "data" / "notickets"
-    demo.write(demo.Demo({k: v for k, v in small_demo.tables.items() if k != "tickets"},
-                         small_demo.truth), data)
-    text = outputs_text(run_notebook("06_customer_service.ipynb", data, tmp_path))
+    text = run_without_tables("06_customer_service.ipynb", small_demo, tmp_path, "tickets")
     assert "Not available." in text and "**tickets**" in text and "`ticket_id`" in text
     assert "No findings recorded" in text
 

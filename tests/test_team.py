@@ -140,12 +140,8 @@ def test_demo_rollups_and_capacity(demo_team):
 
 @pytest.mark.slow
 def test_notebook_says_what_to_provide_when_reps_and_leads_are_missing(tmp_path, small_demo):
-    from conftest import outputs_text, run_notebook
-    from salesaudit import demo
+    from conftest import run_without_tables
 
-    data = tmp_path / "data" / "noreps"
-    demo.write(demo.Demo({k: v for k, v in small_demo.tables.items()
-                          if k not in ("leads", "reps")}, small_demo.truth), data)
-    text = outputs_text(run_notebook("05_team_effectiveness.ipynb", data, tmp_path))
+    text = run_without_tables("05_team_effectiveness.ipynb", small_demo, tmp_path, "leads", "reps")
     assert "Not available." in text and "**leads**" in text and "`rep_id`" in text
     assert "No findings recorded" in text
