@@ -19,7 +19,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 DATASETS ?= ../shared/datasets
 
-.PHONY: report test test-fast lint venv demo lock clean strip real-data cdnow
+.PHONY: report test test-fast lint venv demo lock clean strip real-data cdnow bench
 
 HOMES := $(MPLCONFIGDIR) $(IPYTHONDIR) $(JUPYTER_CONFIG_DIR) $(JUPYTER_DATA_DIR) $(JUPYTER_RUNTIME_DIR)
 
@@ -32,8 +32,11 @@ test: $(STAMP) $(DEMO) | $(HOMES)  ## unit, notebook (nbval) and end-to-end test
 test-fast: $(STAMP)  ## unit tests only (no notebook execution)
 	$(PY) -m pytest -m "not slow"
 
+bench: $(STAMP) | $(HOMES)  ## scaled demo clients (20k, 200k, 2M customers) → build/bench/results.md
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
 lint: $(STAMP)
-	$(BIN)/ruff check lib tests
+	$(BIN)/ruff check lib tests benchmarks
 
 venv: $(STAMP)
 
