@@ -14,6 +14,8 @@ from typing import Literal
 import pandas as pd
 import pandera.pandas as pa
 
+from salesaudit.i18n import N_
+
 Kind = Literal["id", "datetime", "money", "count", "number", "bool", "category", "text"]
 
 # pandas dtypes every loaded column ends up with, by kind.
@@ -77,7 +79,7 @@ TABLES: dict[str, Table] = {
     for t in [
         Table(
             "customers",
-            "One row per customer.",
+            N_("One row per customer."),
             (
                 Column("customer_id", "id", required=True, nullable=False),
                 Column("first_seen_at", "datetime", doc="first contact or registration"),
@@ -92,7 +94,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "orders",
-            "One row per order (store or online).",
+            N_("One row per order (store or online)."),
             (
                 Column("order_id", "id", required=True, nullable=False),
                 Column("customer_id", "id", required=True, doc="empty = anonymous till sale"),
@@ -115,7 +117,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "leads",
-            "One row per lead; one timestamp column per funnel stage reached.",
+            N_("One row per lead; one timestamp column per funnel stage reached."),
             (
                 Column("lead_id", "id", required=True, nullable=False),
                 Column("created_at", "datetime", required=True, nullable=False),
@@ -148,7 +150,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "traffic",
-            "Site sessions per day and channel (visitor → lead).",
+            N_("Site sessions per day and channel (visitor → lead)."),
             (
                 Column("date", "datetime", required=True, nullable=False),
                 Column("channel", "category", required=True, nullable=False),
@@ -158,7 +160,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "store_traffic",
-            "Door-counter visitors per store and hour slot.",
+            N_("Door-counter visitors per store and hour slot."),
             (
                 Column("store_id", "id", required=True, nullable=False),
                 Column("hour_start", "datetime", required=True, nullable=False),
@@ -168,7 +170,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "spend",
-            "Marketing spend per channel and month.",
+            N_("Marketing spend per channel and month."),
             (
                 Column("period_start", "datetime", required=True, nullable=False),
                 Column("channel", "category", required=True, nullable=False),
@@ -178,7 +180,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "campaigns",
-            "One row per campaign or automated flow.",
+            N_("One row per campaign or automated flow."),
             (
                 Column("campaign_id", "id", required=True, nullable=False),
                 Column("channel", "category", required=True, nullable=False),
@@ -196,7 +198,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "touches",
-            "One row per message sent to a customer.",
+            N_("One row per message sent to a customer."),
             (
                 Column("campaign_id", "id", required=True, nullable=False),
                 Column("customer_id", "id", required=True, nullable=False),
@@ -214,7 +216,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "promotions",
-            "One row per promotion.",
+            N_("One row per promotion."),
             (
                 Column("promotion_id", "id", required=True, nullable=False),
                 Column("starts_at", "datetime", required=True, nullable=False),
@@ -228,7 +230,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "reps",
-            "One row per sales rep or service agent.",
+            N_("One row per sales rep or service agent."),
             (
                 Column("rep_id", "id", required=True, nullable=False),
                 Column("name", "text"),
@@ -240,7 +242,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "tickets",
-            "One row per customer-service ticket.",
+            N_("One row per customer-service ticket."),
             (
                 Column("ticket_id", "id", required=True, nullable=False),
                 Column("opened_at", "datetime", required=True, nullable=False),
@@ -263,7 +265,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "surveys",
-            "One row per survey answer (NPS 0–10 or CSAT 1–5).",
+            N_("One row per survey answer (NPS 0–10 or CSAT 1–5)."),
             (
                 Column("response_id", "id", required=True, nullable=False),
                 Column("answered_at", "datetime", required=True, nullable=False),

@@ -16,6 +16,8 @@ from typing import Literal
 
 import pandas as pd
 
+from salesaudit.i18n import _
+
 Severity = Literal["high", "medium", "low", "info"]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 
@@ -106,20 +108,38 @@ def ranked(findings: list[Finding]) -> pd.DataFrame:
     )
 
 
+def component_label(component: str) -> str:
+    """A component's name as the reader sees it, in the report's language."""
+    return {
+        "funnel": _("funnel"), "content_flows": _("content flows"),
+        "lead_quality": _("lead quality"), "reporting": _("reporting"),
+        "team_effectiveness": _("team effectiveness"),
+        "customer_service": _("customer service"), "summary": _("summary"),
+    }.get(component, component.replace("_", " "))
+
+
+def severity_label(severity: str) -> str:
+    return {"high": _("high"), "medium": _("medium"), "low": _("low"),
+            "info": _("info")}.get(severity, severity)
+
+
 def table(findings: list[Finding], currency: str = "EUR", link: bool = False) -> pd.DataFrame:
-    """Findings as a readable table, ranked; with `link`, each row links to its evidence."""
+    """Findings as a readable table, ranked; with `link`, each row links to its evidence.
+    Column headers and labels follow the report's language; the sentences were written in
+    it when they were recorded."""
     from salesaudit import fmt  # local: fmt is presentation, findings is data
 
     df = ranked(findings)
+    columns = [_("finding"), _("value (95% CI, n)"), _("money / year"), _("severity")]
     if df.empty:
-        return pd.DataFrame(columns=["finding", "value (95% CI, n)", "money / year", "severity"])
+        return pd.DataFrame(columns=columns)
 
     def value(r) -> str:
         if r.unit == "rate":
             return fmt.rate_ci(r.value, r.ci_low, r.ci_high, None if pd.isna(r.n) else r.n)
         if r.unit == "money":
             return fmt.money(r.value, currency)
-        unit = {"days": "days", "hours": "h", "count": "", "ratio": "×"}.get(r.unit, "")
+        unit = {"days": _("days"), "hours": _("h"), "count": "", "ratio": "×"}.get(r.unit, "")
         digits = {"count": 0, "ratio": 2}.get(r.unit, 1)
         return fmt.value_ci(r.value, r.ci_low, r.ci_high, unit,
                             None if pd.isna(r.n) else int(r.n), digits=digits)
@@ -128,16 +148,17 @@ def table(findings: list[Finding], currency: str = "EUR", link: bool = False) ->
         # Sentences carry client data (channel, campaign names): escape before adding markup.
         text = f"{html.escape(r.sentence)} <em>{html.escape(r.action)}</em>"
         if link and r.anchor:
-            text += f' <a href="{r.component}.html#{r.anchor}">evidence →</a>'
+            text += f' <a href="{r.component}.html#{r.anchor}">{_("evidence")} →</a>'
         return text
 
-    return pd.DataFrame({
-        "component": df["component"].str.replace("_", " "),
-        "finding": [sentence(r) for r in df.itertuples()],
-        "value (95% CI, n)": [value(r) for r in df.itertuples()],
-        "money / year": [fmt.money(m, currency) for m in df["money_per_year"]],
-        "severity": df["severity"],
+    out = pd.DataFrame({
+        "component": [component_label(c) for c in df["component"]],
+        columns[0]: [sentence(r) for r in df.itertuples()],
+        columns[1]: [value(r) for r in df.itertuples()],
+        columns[2]: [fmt.money(m, currency) for m in df["money_per_year"]],
+        columns[3]: [severity_label(s) for s in df["severity"]],
     })
+    return out.rename(columns={"component": _("component")})
 
 
 def by_component(findings: list[Finding]) -> dict[str, list[Finding]]:

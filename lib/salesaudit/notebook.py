@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from salesaudit import contract, fmt, paths, plots
+from salesaudit import contract, fmt, i18n, paths, plots
 from salesaudit.findings import FindingsLog
+from salesaudit.i18n import _
 from salesaudit.load import AuditData, load
 from salesaudit.params import AuditParams, load_params
 
@@ -33,14 +34,18 @@ class Audit:
     def available(self, *tables: str) -> bool:
         return not self.data.missing(*tables)
 
-    def not_available(self, *tables: str, what: str = "This section") -> None:
-        """Say which tables (and columns) a section needs instead of crashing."""
-        lines = [f"> **Not available.** {what} needs the table(s) below; provide them in "
-                 f"`{self.params.data_path.name}/` (or name them in the params file)."]
+    def not_available(self, *tables: str, what: str = "") -> None:
+        """Say which tables (and columns) a section needs instead of crashing. `what`
+        names the section, already in the report's language (`_("The funnel")`)."""
+        what = what or _("This section")
+        lines = ["> " + _("**Not available.** {what} needs the table(s) below; provide them in "
+                          "`{folder}/` (or name them in the params file).",
+                          what=what, folder=self.params.data_path.name)]
         for t in tables:
             spec = contract.table(t)
             req = ", ".join(f"`{c}`" for c in spec.required)
-            lines.append(f"> - **{t}** ({spec.doc}) with columns {req}")
+            lines.append("> - " + _("**{table}** ({doc}) with columns {columns}",
+                                    table=t, doc=_(spec.doc), columns=req))
         display(Markdown("\n".join(lines)))
 
     def show_findings(self) -> None:
@@ -49,7 +54,7 @@ class Audit:
 
         df = table(self.findings.items, self.currency)
         if df.empty:
-            display(Markdown("_No findings recorded on this page._"))
+            display(Markdown(_("_No findings recorded on this page._")))
         else:
             display(HTML(df.to_html(index=False, escape=False, classes="findings")))
 
@@ -67,6 +72,7 @@ def start(component: str, params_path: str, run_dir: str = "") -> Audit:
     folder = Path(run_dir) if run_dir else paths.client_build_dir(params.client) / "interactive"
     plots.set_theme()
     fmt.set_locale(params.number_locale)
+    i18n.set_language(params.language)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)
     return Audit(component, params, data, FindingsLog(component, folder / "findings"), folder)

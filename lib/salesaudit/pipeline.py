@@ -27,8 +27,9 @@ from pathlib import Path
 
 import nbformat
 
-from salesaudit import fingerprint, paths, pdf, render
+from salesaudit import fingerprint, i18n, paths, pdf, render
 from salesaudit.errors import PipelineError, SalesAuditError, UsageError
+from salesaudit.i18n import _
 from salesaudit.load import file_hashes, load
 from salesaudit.params import load_params
 
@@ -134,6 +135,17 @@ def _execute(src: str, out: str, parameters: dict, cwd: str) -> tuple[float, str
         return time.perf_counter() - t0, "".join(traceback.format_exception_only(err)).strip()
 
 
+def _source_in(nb: Notebook, language: str, run_dir: Path) -> Path:
+    """The notebook to execute: the source itself, or its copy with the narrative in the
+    report's language (kept in the run folder with the rest of the run record)."""
+    if language == i18n.SOURCE_LANGUAGE:
+        return nb.path
+    out = run_dir / "source" / nb.path.name
+    out.parent.mkdir(exist_ok=True)
+    nbformat.write(i18n.translate_notebook(nbformat.read(nb.path, as_version=4), language), out)
+    return out
+
+
 def _git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True,
@@ -233,7 +245,8 @@ def run(
         workers = max(1, min(jobs or os.cpu_count() or 1, len(batch)))
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {
-                pool.submit(_execute, str(nb.path), str(run_dir / "executed" / nb.path.name),
+                pool.submit(_execute, str(_source_in(nb, params.language, run_dir)),
+                            str(run_dir / "executed" / nb.path.name),
                             parameters, str(paths.NOTEBOOKS)): nb
                 for nb in batch
             }
@@ -305,15 +318,18 @@ def _failure_summary(result: RunResult) -> str:
     return "\n".join(lines)
 
 
-def _methods_page(out: Path) -> render.Page:
+def _methods_page(out: Path, language: str) -> render.Page:
     """The methods appendix (definitions, intervals, tests), the same for every client,
-    written as a notebook beside the executed ones so that both renderers include it."""
-    text = (Path(__file__).parent / "templates" / "methods.md").read_text(encoding="utf-8")
-    _, front, body = text.split("---", 2)
+    written as a notebook beside the executed ones so that both renderers include it.
+    Translated whole: `methods.md` is the English, `methods.<language>.md` the others."""
+    templates = Path(__file__).parent / "templates"
+    name = "methods.md" if language == i18n.SOURCE_LANGUAGE else f"methods.{language}.md"
+    text = (templates / name).read_text(encoding="utf-8")
+    _before, front, body = text.split("---", 2)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_raw_cell(f"---{front}---"),
                                          nbformat.v4.new_markdown_cell(body.strip())])
     nbformat.write(nb, out)
-    return render.Page("methods", "Methods", out)
+    return render.Page("methods", _("Methods"), out)
 
 
 def _publish(staging: Path, report_dir: Path, result: RunResult, params, data, params_file,
@@ -334,13 +350,14 @@ def _publish(staging: Path, report_dir: Path, result: RunResult, params, data, p
         shutil.copy2(quarto_yml, staging / "notebooks" / "_quarto.yml")
 
     # Pages in notebook order; all published notebooks, not only this run's.
+    i18n.set_language(params.language)
     by_name = {nb.path.name: nb for nb in discover()}
     pages = [
-        render.Page(by_name[p.name].page, by_name[p.name].title, p)
+        render.Page(by_name[p.name].page, _(by_name[p.name].title), p)
         for p in sorted((staging / "notebooks").glob("*.ipynb")) if p.name in by_name
     ]
     pages.sort(key=lambda pg: (pg.slug != "index", pg.notebook.name))
-    pages.append(_methods_page(staging / "notebooks" / "methods.ipynb"))
+    pages.append(_methods_page(staging / "notebooks" / "methods.ipynb", params.language))
     site = render.SiteInfo(
         client_name=params.name,
         period=str(params.period),

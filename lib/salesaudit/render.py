@@ -33,6 +33,7 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from pygments.formatters import HtmlFormatter
 
 from salesaudit.errors import PipelineError
+from salesaudit.i18n import _
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def _code_cell(cell, state: _PageState, highlight: Highlight2HTML) -> str:
     if source.strip() and "remove-input" not in tags and options.get("echo", True) is not False:
         state.has_code = True
         parts.append(
-            f'<details class="code"><summary>Show code</summary>{highlight(source)}</details>'
+            f'<details class="code"><summary>{_("Show code")}</summary>{highlight(source)}</details>'
         )
     if "remove-output" not in tags and options.get("output", True) is not False:
         for out in _visible_outputs(cell.get("outputs", []), "show-stderr" in tags):
@@ -304,7 +305,18 @@ def render_page(page: Page, pages: list[Page], site: SiteInfo) -> str:
         has_code=state.has_code,
         body=body,
         pygments_css=HtmlFormatter(style="default").get_style_defs(".highlight"),
+        label=_labels(),
     )
+
+
+def _labels() -> dict[str, str]:
+    """The page furniture's words, in the report's language (i18n.set_language)."""
+    return {
+        "kicker": _("Sales audit"), "period": _("Period"), "run": _("Run"),
+        "sources": _("Data sources"), "rows": _("rows"), "pages": _("Report pages"),
+        "on_page": _("On this page"), "show_all": _("Show all code"),
+        "hide_all": _("Hide all code"), "generated": _("generated"),
+    }
 
 
 def render_site(pages: list[Page], site: SiteInfo, out_dir: Path) -> list[Path]:

@@ -7,6 +7,6 @@
     var open = button.getAttribute("aria-pressed") !== "true";
     for (var i = 0; i < blocks.length; i++) blocks[i].open = open;
     button.setAttribute("aria-pressed", String(open));
-    button.textContent = open ? "Hide all code" : "Show all code";
+    button.textContent = open ? button.dataset.hide : button.dataset.show;
   });
 })();
