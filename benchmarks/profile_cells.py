@@ -50,7 +50,7 @@ def profile(params: str, notebook: str, top: int) -> None:
               f"{first[:70]}", flush=True)
     print(f"\n{notebook}: total {sum(r[0] for r in rows):.1f} s, peak RSS "
           f"{max(r[2] for r in rows) / 2**20:.0f} MB; slowest:")
-    for dt, i, after, grow, first in sorted(rows)[-top:]:
+    for dt, i, _rss, _growth, first in sorted(rows)[-top:]:
         print(f"  cell {i:3d} {dt:8.2f} s  {first}")
 
 

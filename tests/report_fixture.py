@@ -31,15 +31,17 @@ def cli(root: Path, *args: str, timeout: float = 900) -> subprocess.CompletedPro
                           capture_output=True, text=True, timeout=timeout)
 
 
-def make_project(root: Path, client_data, client: str = CLIENT, name: str = CLIENT_NAME) -> Path:
-    """A project folder at `root`: the notebooks, `client_data` written out, and its params."""
+def make_project(root: Path, client_data, client: str = CLIENT, name: str = CLIENT_NAME,
+                 **overrides) -> Path:
+    """A project folder at `root`: the notebooks, `client_data` written out, and its params
+    (the demo's, with `overrides` on top, e.g. language="it")."""
     shutil.copytree(paths.NOTEBOOKS, root / "notebooks")
     (root / "reports").mkdir()
     shutil.copy2(paths.REPORTS / "_quarto.yml", root / "reports" / "_quarto.yml")
     (root / "pyproject.toml").write_text("")
     demo.write(client_data, root / "data" / client)
     params = yaml.safe_load((paths.PARAMS / "demo.yaml").read_text())
-    params.update(client=client, name=name, data_dir=f"data/{client}")
+    params.update(client=client, name=name, data_dir=f"data/{client}", **overrides)
     (root / "params").mkdir()
     (root / "params" / f"{client}.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     return root / "params" / f"{client}.yaml"

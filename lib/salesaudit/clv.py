@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from salesaudit.i18n import _
+
 _NS_PER_DAY = 86_400 * 10**9
 _DAYS = {"D": 1, "W": 7}
 # lifetimes' customer_lifetime_value wants the model's time unit as one of these codes.
@@ -140,7 +142,7 @@ def customer_summary(
 
     in_hold = ((dates > cal_ts) & (dates <= obs_ts)).to_numpy()
     if not in_hold.any():
-        raise ValueError("no orders between calibration_end and observation_end")
+        raise ValueError(_("no orders between calibration_end and observation_end"))
     h_cust = cust[in_hold].to_numpy()
     h = pd.DataFrame({"c": h_cust, "p": per[in_hold]})
     freq_h = h.drop_duplicates().groupby("c", sort=False).size()
@@ -159,20 +161,39 @@ def _fmr(summary: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     return summary["frequency" + sfx], summary["recency" + sfx], summary["T" + sfx]
 
 
-def fit_bgnbd(summary: pd.DataFrame, penalizer: float = 0.0):
+def collapse(*columns, weights=None) -> tuple[list[np.ndarray], np.ndarray]:
+    """The distinct rows of `columns` and their total weight (1 per row by default).
+
+    BG/NBD depends on a customer only through (frequency, recency, T), and Gamma-Gamma
+    through (frequency, monetary value): fitting the distinct rows weighted by how many
+    customers have them is the same likelihood, and much faster (two million customers
+    observed in days have a few hundred thousand distinct rows). A bootstrap replicate is
+    the same fit with each customer's weight = how often the resample drew them."""
+    keys = pd.DataFrame({i: np.asarray(c) for i, c in enumerate(columns)})
+    codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
+    w = np.ones(len(keys)) if weights is None else np.asarray(weights, dtype=float)
+    total = np.bincount(codes, weights=w, minlength=len(uniques))
+    keep = total > 0
+    return [uniques.get_level_values(i).to_numpy()[keep] for i in range(len(columns))], total[keep]
+
+
+def fit_bgnbd(summary: pd.DataFrame, penalizer: float = 0.0, weights=None, initial=None,
+              tolerances=(1e-7, 1e-5, 1e-4, 1e-3)):
     """Fit a BG/NBD model (lifetimes.BetaGeoFitter); returns the fitted model.
 
     `model.params_` holds r, alpha, a, b; `model.summary` their standard errors and intervals.
+    `weights` (one per customer, e.g. bootstrap counts) and `initial` (log parameters, a warm
+    start) are passed on; the fit runs on the distinct rows (see `collapse`).
     """
     from lifetimes import BetaGeoFitter
     from lifetimes.utils import ConvergenceError
 
-    f, r, t = _fmr(summary)
+    (f, r, t), w = collapse(*_fmr(summary), weights=weights)
     # When almost nobody drops out, the drop-out parameter a runs towards 0, where the optimizer
     # stops on precision loss although the likelihood is already flat: first accept that
     # optimum with looser tolerances (no bias), and only then add a small penalty. What was
     # used is in `model.penalizer_coef` and `model.tol_`.
-    attempts = [(penalizer, 1e-7), (penalizer, 1e-5), (penalizer, 1e-4), (penalizer, 1e-3)]
+    attempts = [(penalizer, tol) for tol in tolerances]
     attempts += [(p, 1e-7) for p in (0.001, 0.01, 0.1) if p > penalizer]
     for pen, tol in attempts:
         model = BetaGeoFitter(penalizer_coef=pen)
@@ -180,12 +201,13 @@ def fit_bgnbd(summary: pd.DataFrame, penalizer: float = 0.0):
             # lifetimes prints the optimizer's state when it fails: keep it off the report.
             with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
                 warnings.simplefilter("ignore")  # lifetimes' noise under new pandas
-                model.fit(f.to_numpy(), r.to_numpy(), t.to_numpy(), verbose=False, tol=tol)
+                model.fit(f.astype(int), r, t, weights=w, verbose=False, tol=tol,
+                          initial_params=initial)
             model.tol_ = tol
             return model
         except ConvergenceError:
             continue
-    raise ConvergenceError("BG/NBD did not converge even with a penalizer of 0.1")
+    raise ConvergenceError(_("BG/NBD did not converge even with a penalizer of 0.1"))
 
 
 def bgnbd_params(model) -> dict[str, float]:
@@ -207,21 +229,24 @@ def expected_purchases(model, summary: pd.DataFrame, t: float) -> pd.Series:
     return pd.Series(np.asarray(e, dtype=float), index=summary.index, name="expected_purchases")
 
 
-def fit_gamma_gamma(summary: pd.DataFrame, penalizer: float = 0.0):
+def fit_gamma_gamma(summary: pd.DataFrame, penalizer: float = 0.0, weights=None,
+                    initial=None, tol: float = 1e-7):
     """Fit the Gamma-Gamma spend model on customers with a repeat purchase of positive value.
 
     Returns the fitted lifetimes.GammaGammaFitter (params_: p, q, v). The model assumes spend
     is independent of purchase frequency: check `frequency_spend_correlation` first.
+    `weights` (one per customer) and `initial` are as in `fit_bgnbd`.
     """
     from lifetimes import GammaGammaFitter
 
     sfx = "_cal" if "frequency_cal" in summary.columns else ""
     f, m = summary["frequency" + sfx], summary["monetary_value" + sfx]
-    ok = (f > 0) & (m > 0)
+    ok = ((f > 0) & (m > 0)).to_numpy()
+    (fu, mu), w = collapse(f[ok], m[ok], weights=None if weights is None else np.asarray(weights)[ok])
     model = GammaGammaFitter(penalizer_coef=penalizer)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(f[ok].to_numpy(), m[ok].to_numpy())
+        model.fit(fu.astype(int), mu, weights=w, tol=tol, initial_params=initial)
     return model
 
 

@@ -23,6 +23,7 @@ from scipy import optimize, special
 from scipy import stats as sps
 
 from salesaudit import stats
+from salesaudit.i18n import N_
 
 # Prior strength (pseudo-cases) used when the groups show no spread beyond binomial noise
 # (full pooling); it is further capped at the total number of cases (see below).
@@ -225,8 +226,9 @@ def fair_comparison(df: pd.DataFrame, group: str, outcome: str, covariates: list
     pv = pd.Series(2 * sps.norm.sf(np.abs(z.to_numpy())), index=z.index)
     bh = stats.benjamini_hochberg(pv.where(np.isfinite(pv)), alpha=alpha)
     out["p_value"], out["q_value"] = bh["p_value"], bh["q_value"]
-    out["verdict"] = np.where(bh["significant"] & (z > 0), "higher",
-                              np.where(bh["significant"] & (z < 0), "lower", "not distinguishable"))
+    # Verdicts stay English (code compares them); shown with `_(verdict)`.
+    out["verdict"] = np.where(bh["significant"] & (z > 0), N_("higher"),
+                              np.where(bh["significant"] & (z < 0), N_("lower"), N_("not distinguishable")))
     # Shrink the adjusted rate: adjusted successes out of n, beta-binomial across groups.
     sh = shrink(out["adjusted"] * out["n"], out["n"], method=method)
     out[["shrunk", "cr_low", "cr_high"]] = sh[["shrunk", "cr_low", "cr_high"]]

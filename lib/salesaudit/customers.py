@@ -17,13 +17,15 @@ Rules used throughout (stated in the notebook too):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from salesaudit import clv, fmt, stats
+from salesaudit import arrow, clv, fmt, stats
+from salesaudit.i18n import N_, _
 
 N_BOOT = 1000
 BANDS = [str(i) for i in range(1, 10)] + ["10+"]
@@ -79,6 +81,8 @@ def _ratio_ci(num, den, n_boot: int = N_BOOT, seed: int = 0) -> stats.Estimate:
     num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
     if len(num) == 0 or den.sum() == 0:
         return stats.Estimate(np.nan, np.nan, np.nan, len(num))
+    if len(num) > stats.LARGE_N:
+        return stats.ratio_ci(num, den)
 
     def ratio(a: np.ndarray) -> np.ndarray:
         i = a.astype(np.int64)
@@ -95,6 +99,8 @@ def _ratio_diff_ci(num_a, den_a, num_b, den_b, n_boot: int = N_BOOT,
     arrs = [np.asarray(x, dtype=float) for x in (num_a, den_a, num_b, den_b)]
     if len(arrs[0]) == 0 or arrs[1].sum() == 0 or arrs[3].sum() == 0:
         return stats.Estimate(np.nan, np.nan, np.nan, len(arrs[0]))
+    if len(arrs[0]) > stats.LARGE_N:
+        return stats.ratio_diff_ci(*arrs)
 
     def diff(a: np.ndarray) -> np.ndarray:
         i = a.astype(np.int64)
@@ -130,7 +136,7 @@ def buyer_split(orders: pd.DataFrame, start, end, seed: int = 0) -> BuyerSplit:
     once = (pc["orders"] == 1).to_numpy()
     rev = pc["revenue"].to_numpy()
     rows = []
-    for label, m in [("bought once", once), ("bought more than once", ~once)]:
+    for label, m in [(N_("bought once"), once), (N_("bought more than once"), ~once)]:
         share = stats.proportions([int(m.sum())], [n]).iloc[0]
         rs = _ratio_ci(rev * m, rev, seed=seed)
         rows.append({"group": label, "customers": int(m.sum()), "share": share["rate"],
@@ -206,17 +212,18 @@ def kpis(orders: pd.DataFrame, start, end, customers: pd.DataFrame | None = None
     opc = stats.bootstrap_ci(pc["orders"].to_numpy(dtype=float), n_boot=N_BOOT, seed=seed)
     rpc = stats.bootstrap_ci(pc["revenue"].to_numpy(dtype=float), n_boot=N_BOOT, seed=seed)
     rows = [
-        ("average ticket", ticket.value, ticket.ci_low, ticket.ci_high, len(kept), "money",
-         "revenue / completed orders (anonymous included); customers resampled"),
-        ("orders per customer", opc.value, opc.ci_low, opc.ci_high, opc.n, "ratio",
-         "orders of any status in the period, per customer with ≥ 1"),
-        ("revenue per customer", rpc.value, rpc.ci_low, rpc.ci_high, rpc.n, "money",
-         "completed revenue in the period, per customer with ≥ 1 order"),
+        (N_("average ticket"), ticket.value, ticket.ci_low, ticket.ci_high, len(kept), "money",
+         _("revenue / completed orders (anonymous included); customers resampled")),
+        (N_("orders per customer"), opc.value, opc.ci_low, opc.ci_high, opc.n, "ratio",
+         _("orders of any status in the period, per customer with ≥ 1")),
+        (N_("revenue per customer"), rpc.value, rpc.ci_low, rpc.ci_high, rpc.n, "money",
+         _("completed revenue in the period, per customer with ≥ 1 order")),
     ]
     rr = repeat_rates(first_orders(o, customers), as_of_date(o, end), windows)
     for r in rr.itertuples():
-        rows.append((f"repeat within {r.window_days} days", r.rate, r.ci_low, r.ci_high, r.n,
-                     "rate", f"new customers whose first order is ≥ {r.window_days} days old"))
+        rows.append((N_("repeat within {days} days").format(days=r.window_days), r.rate, r.ci_low,
+                     r.ci_high, r.n, "rate",
+                     _("new customers whose first order is ≥ {days} days old", days=r.window_days)))
     return pd.DataFrame(rows, columns=["metric", "value", "ci_low", "ci_high", "n", "unit", "rule"])
 
 
@@ -232,7 +239,7 @@ def monthly_new_returning(orders: pd.DataFrame, start, end,
                   & (t.dt.month.to_numpy() == f["first_order_at"].dt.month.to_numpy()))
     new = f["is_new"].to_numpy(dtype=bool) & same_month
     d = pd.DataFrame({"month": t.dt.to_period("M").to_numpy(),
-                      "type": np.where(new, "new", "returning"),
+                      "type": np.where(new, N_("new"), N_("returning")),
                       "customer_id": po["customer_id"].to_numpy(), "net": po["net"].to_numpy()})
     out = d.groupby(["month", "type"], sort=True).agg(
         customers=("customer_id", "nunique"), orders=("net", "size"), revenue=("net", "sum"))
@@ -262,7 +269,7 @@ def cohorts(orders: pd.DataFrame, as_of, customers: pd.DataFrame | None = None,
     fo = first_orders(o, customers)
     fo = fo[fo["is_new"]]
     k = known(o)
-    k = k[k["customer_id"].isin(fo.index) & (k["ordered_at"] <= pd.Timestamp(as_of))]
+    k = k[arrow.isin(k["customer_id"], fo.index) & (k["ordered_at"] <= pd.Timestamp(as_of)).to_numpy()]
     cohort = fo["first_order_at"].dt.to_period("M")
     c_of = cohort.reindex(k["customer_id"].to_numpy()).to_numpy()
     t = k["ordered_at"]
@@ -289,7 +296,7 @@ def cohorts(orders: pd.DataFrame, as_of, customers: pd.DataFrame | None = None,
     cum = cum.mask(unobserved)
     small = pd.DataFrame(np.repeat((sizes < min_n).to_numpy()[:, None], len(ages), axis=1),
                          index=sizes.index, columns=ages)
-    label = [f"{p.strftime('%Y-%m')} (n = {n:,})" for p, n in sizes.items()]
+    label = [f"{p.strftime('%Y-%m')} (n = {fmt.count(n)})" for p, n in sizes.items()]
     for df in (retention, cum, small):
         df.index = label
         df.index.name = "cohort"
@@ -302,16 +309,16 @@ def cohorts(orders: pd.DataFrame, as_of, customers: pd.DataFrame | None = None,
 # Segments on the recency (R) and frequency (F) scores 1–5, the usual RFM grid.
 SEGMENT_RULES: list[tuple[str, tuple[int, int], tuple[int, int], str]] = [
     # name, R range, F range, what to do
-    ("champions", (5, 5), (4, 5), "reward them; ask for reviews and referrals"),
-    ("loyal", (3, 5), (4, 5), "upsell; invite to the loyalty programme"),
-    ("potential loyalists", (4, 5), (2, 3), "offer membership or a second-purchase incentive"),
-    ("new customers", (5, 5), (1, 1), "onboard well: the second order is the hard one"),
-    ("promising", (4, 4), (1, 1), "build the relationship with relevant content"),
-    ("need attention", (3, 3), (3, 3), "limited-time offers based on past purchases"),
-    ("about to sleep", (3, 3), (1, 2), "reactivate with popular products before they lapse"),
-    ("can't lose them", (1, 2), (5, 5), "win them back personally; ask what went wrong"),
-    ("at risk", (1, 2), (3, 4), "personal win-back offers now"),
-    ("hibernating", (1, 2), (1, 2), "low-cost reactivation or let go"),
+    (N_("champions"), (5, 5), (4, 5), N_("reward them; ask for reviews and referrals")),
+    (N_("loyal"), (3, 5), (4, 5), N_("upsell; invite to the loyalty programme")),
+    (N_("potential loyalists"), (4, 5), (2, 3), N_("offer membership or a second-purchase incentive")),
+    (N_("new customers"), (5, 5), (1, 1), N_("onboard well: the second order is the hard one")),
+    (N_("promising"), (4, 4), (1, 1), N_("build the relationship with relevant content")),
+    (N_("need attention"), (3, 3), (3, 3), N_("limited-time offers based on past purchases")),
+    (N_("about to sleep"), (3, 3), (1, 2), N_("reactivate with popular products before they lapse")),
+    (N_("can't lose them"), (1, 2), (5, 5), N_("win them back personally; ask what went wrong")),
+    (N_("at risk"), (1, 2), (3, 4), N_("personal win-back offers now")),
+    (N_("hibernating"), (1, 2), (1, 2), N_("low-cost reactivation or let go")),
 ]
 
 
@@ -338,10 +345,10 @@ def rfm(orders: pd.DataFrame, start, end) -> pd.DataFrame:
     out["F"] = _score(out["frequency"])
     out["M"] = _score(out["monetary"])
     conds, names = [], []
-    for name, (r0, r1), (f0, f1), _ in SEGMENT_RULES:
+    for name, (r0, r1), (f0, f1), _action in SEGMENT_RULES:
         conds.append(out["R"].between(r0, r1) & out["F"].between(f0, f1))
         names.append(name)
-    out["segment"] = np.select(conds, names, default="other")
+    out["segment"] = np.select(conds, names, default=N_("other"))
     return out
 
 
@@ -362,7 +369,7 @@ def rfm_segments(r: pd.DataFrame) -> pd.DataFrame:
         "revenue_share": g["revenue"].to_numpy() / total if total else np.nan,
         "median_recency_days": g["recency_days"].to_numpy(),
         "mean_orders": g["orders"].to_numpy(),
-        "action": [actions.get(s, "") for s in g.index],
+        "action": [_(actions[s]) if s in actions else "" for s in g.index],
     })
 
 
@@ -427,7 +434,7 @@ def rhythm_scores(orders: pd.DataFrame, as_of, min_orders: int = 4, p_gap: float
         except ConvergenceError:
             pass  # too little data for BG/NBD: those customers are not flagged
     own = (s["purchase_days"] >= min_orders).to_numpy()
-    s["method"] = np.where(own, "own rhythm", "BG/NBD")
+    s["method"] = np.where(own, N_("own rhythm"), "BG/NBD")
     s["broken"] = np.where(own, s["p_quiet"] < p_gap, s["p_alive"] < p_alive_max)
     # What they used to bring a year: completed revenue in the 365 days up to their last
     # purchase (less for customers active for less than a year: no extrapolation).
@@ -461,20 +468,20 @@ def rhythm_backtest(orders: pd.DataFrame, as_of, horizon_days: int = 120, min_or
     rows = []
     base = rhythm_scores(orders, cut, min_orders=min_orders, p_gap=p_gaps[0],
                          p_alive_max=p_alive_max)
-    gone = ~base.index.isin(back)
+    gone = ~arrow.isin(base.index, back)
     own = (base["method"] == "own rhythm").to_numpy()
     for p in p_gaps:
         flag = own & (base["p_quiet"] < p).to_numpy()
-        rows.append(("own rhythm", f"P(quiet this long) < {p:g}", "flagged",
+        rows.append(("own rhythm", N_("P(quiet this long) < {p}").format(p=f"{p:g}"), N_("flagged"),
                      int((flag & gone).sum()), int(flag.sum())))
         if p == 0.01 or (p == p_gaps[0] and 0.01 not in p_gaps):  # one base-rate row
-            rows.append(("own rhythm", f"P(quiet this long) ≥ {p:g}", "not flagged",
+            rows.append(("own rhythm", N_("P(quiet this long) ≥ {p}").format(p=f"{p:g}"), N_("not flagged"),
                          int((own & ~flag & gone).sum()), int((own & ~flag).sum())))
     bg = ~own
     flag = bg & (base["p_alive"] < p_alive_max).to_numpy()
-    rows.append(("BG/NBD", f"P(alive) < {p_alive_max:g}", "flagged", int((flag & gone).sum()),
+    rows.append(("BG/NBD", N_("P(alive) < {p}").format(p=f"{p_alive_max:g}"), "flagged", int((flag & gone).sum()),
                  int(flag.sum())))
-    rows.append(("BG/NBD", f"P(alive) ≥ {p_alive_max:g}", "not flagged",
+    rows.append(("BG/NBD", N_("P(alive) ≥ {p}").format(p=f"{p_alive_max:g}"), "not flagged",
                  int((bg & ~flag & gone).sum()), int((bg & ~flag).sum())))
     df = pd.DataFrame(rows, columns=["method", "rule", "group", "never_came_back", "n"])
     pr = stats.proportions(df["never_came_back"], df["n"])
@@ -543,7 +550,7 @@ def _did(o: pd.DataFrame, customers: pd.DataFrame, as_of, window: int,
     elig_c = ~member & (join >= lo.to_numpy()) & (join <= np.datetime64(hi))
     keep = elig_m | elig_c
     cust = pd.DataFrame({"join": join[keep], "member": member[keep]}, index=first.index[keep])
-    x = k[k["customer_id"].isin(cust.index)]
+    x = k[arrow.isin(k["customer_id"], cust.index)]
     j = cust["join"].reindex(x["customer_id"].to_numpy()).to_numpy()
     t = x["ordered_at"].to_numpy()
     before = (t >= j - w.to_timedelta64()) & (t < j)
@@ -572,12 +579,15 @@ def _did(o: pd.DataFrame, customers: pd.DataFrame, as_of, window: int,
         i = a.astype(np.int64)
         return (d[i] * wv[i]).sum(axis=1) / wv[i].sum(axis=1)
 
-    est = stats.bootstrap_diff_ci(np.flatnonzero(m).astype(float),
-                                  np.flatnonzero(~m).astype(float), statistic=wmean,
-                                  n_boot=N_BOOT, seed=seed)
+    if len(m) > stats.LARGE_N:  # the delta-method interval the bootstrap converges to
+        est = stats.ratio_diff_ci(d[m] * wv[m], wv[m], d[~m] * wv[~m], wv[~m], paired=False)
+    else:
+        est = stats.bootstrap_diff_ci(np.flatnonzero(m).astype(float),
+                                      np.flatnonzero(~m).astype(float), statistic=wmean,
+                                      n_boot=N_BOOT, seed=seed)
     est = stats.Estimate(est.value, est.ci_low, est.ci_high, int(m.sum()))
     table = pd.DataFrame({
-        "group": ["members", "matched non-members"],
+        "group": [N_("members"), N_("matched non-members")],
         "customers": [int(m.sum()), int((~m).sum())],
         "revenue_before": [np.average(cust["rb"][m], weights=wv[m]),
                            np.average(cust["rb"][~m], weights=wv[~m])],
@@ -609,7 +619,7 @@ def loyalty(orders: pd.DataFrame, start, end, customers: pd.DataFrame | None = N
     c["net_n"], c["n_n"] = c["net"] * ~c["card"], c["one"] * ~c["card"]
     per = c.groupby("cl", sort=True)[["net_c", "n_c", "net_n", "n_n", "net"]].sum()
     rows = []
-    for label, num, den in [("card", "net_c", "n_c"), ("no card", "net_n", "n_n")]:
+    for label, num, den in [(N_("card"), "net_c", "n_c"), (N_("no card"), "net_n", "n_n")]:
         e = _ratio_ci(per[num], per[den], seed=seed)
         rows.append({"orders": int(per[den].sum()), "group": label, "mean_ticket": e.value,
                      "ci_low": e.ci_low, "ci_high": e.ci_high})
@@ -630,7 +640,7 @@ def loyalty(orders: pd.DataFrame, start, end, customers: pd.DataFrame | None = N
         member_ids = set(cust_card.index[cust_card.to_numpy(dtype=bool)])
         p = stats.proportions([int(cust_card.sum())], [len(cust_card)]).iloc[0]
         members = stats.Estimate(p["rate"], p["ci_low"], p["ci_high"], len(cust_card))
-    from_members = per.index.isin(list(member_ids))
+    from_members = arrow.isin(per.index, member_ids)
     member_revenue = _ratio_ci(per["net"] * from_members, per["net"], seed=seed)
 
     margins = margin_diff = None
@@ -667,21 +677,21 @@ def loyalty(orders: pd.DataFrame, start, end, customers: pd.DataFrame | None = N
 # Nulls in optional columns, history outside the period and anonymous orders are normal:
 # they are listed but weigh nothing.
 QUALITY_WEIGHTS = {
-    "duplicate keys": 1.0, "exact duplicate rows": 1.0, "nulls in a required column": 1.0,
-    "orphan keys": 1.0, "dates in the future": 1.0, "dates before 1990": 1.0,
-    "outliers": 0.5, "zero amounts": 0.2, "nulls": 0.0, "dates outside the period": 0.0,
+    N_("duplicate keys"): 1.0, N_("exact duplicate rows"): 1.0, N_("nulls in a required column"): 1.0,
+    N_("orphan keys"): 1.0, N_("dates in the future"): 1.0, N_("dates before 1990"): 1.0,
+    N_("outliers"): 0.5, N_("zero amounts"): 0.2, N_("nulls"): 0.0, N_("dates outside the period"): 0.0,
 }
 QUALITY_ACTIONS = {
-    "duplicate keys": "make the key unique in the export (one row per id)",
-    "exact duplicate rows": "deduplicate the export at the source",
-    "nulls in a required column": "fill the column at the source",
-    "orphan keys": "export the missing parent rows or fix the ids",
-    "dates in the future": "check the clock or the date format of the export",
-    "dates before 1990": "check placeholder dates such as 1900-01-01",
-    "outliers": "check for test orders or unit errors",
-    "zero amounts": "check whether these are free items or errors",
-    "nulls": "none needed if the value is genuinely unknown",
-    "dates outside the period": "none needed: kept as history",
+    "duplicate keys": N_("make the key unique in the export (one row per id)"),
+    "exact duplicate rows": N_("deduplicate the export at the source"),
+    "nulls in a required column": N_("fill the column at the source"),
+    "orphan keys": N_("export the missing parent rows or fix the ids"),
+    "dates in the future": N_("check the clock or the date format of the export"),
+    "dates before 1990": N_("check placeholder dates such as 1900-01-01"),
+    "outliers": N_("check for test orders or unit errors"),
+    "zero amounts": N_("check whether these are free items or errors"),
+    "nulls": N_("none needed if the value is genuinely unknown"),
+    "dates outside the period": N_("none needed: kept as history"),
 }
 _MAIN_DATE = {"orders": "ordered_at", "leads": "created_at", "tickets": "opened_at",
               "campaigns": "sent_at", "touches": "sent_at", "surveys": "answered_at",
@@ -747,12 +757,12 @@ def data_quality(tables: dict[str, pd.DataFrame], period_start, period_end,
             for col, parent, pcol in t.foreign_keys:
                 if col in df and parent in tables and pcol in tables[parent]:
                     v = df[col]
-                    orphan = (v.notna() & ~v.isin(tables[parent][pcol])).to_numpy()
+                    orphan = v.notna().to_numpy() & ~arrow.isin(v, tables[parent][pcol])
                     if orphan.any():
                         add(name, col, "orphan keys", orphan, v[orphan].head(3))
     out = pd.DataFrame(rows, columns=["table", "column", "check", "rows", "share", "examples"])
     out["weight"] = out["check"].map(QUALITY_WEIGHTS).astype(float)
-    out["action"] = out["check"].map(QUALITY_ACTIONS)
+    out["action"] = out["check"].map({k: _(v) for k, v in QUALITY_ACTIONS.items()})
     return out
 
 
@@ -770,7 +780,7 @@ def quality_scores(checks: pd.DataFrame, tables: dict[str, pd.DataFrame],
                 "check": "exact duplicate rows", "rows": dup["rows"].to_numpy(),
                 "share": dup["share"].to_numpy(dtype=float), "examples": "",
                 "weight": QUALITY_WEIGHTS["exact duplicate rows"],
-                "action": QUALITY_ACTIONS["exact duplicate rows"]})], ignore_index=True)
+                "action": _(QUALITY_ACTIONS["exact duplicate rows"])})], ignore_index=True)
     c["impact"] = c["weight"] * c["share"].clip(0, 1)
     rows = []
     for name, df in tables.items():
@@ -782,10 +792,79 @@ def quality_scores(checks: pd.DataFrame, tables: dict[str, pd.DataFrame],
             table=name, rows=len(df), score=round(score, 1),
             problems=int((p["impact"] > 0).sum()),
             fix_first="" if fix is None else
-            f"{fix['check']}{'' if pd.isna(fix['column']) else ' in ' + str(fix['column'])} "
-            f"({fmt.count(fix['rows'])} rows, {fmt.pct(fix['share'])})",
+            _("{check} ({rows} rows, {share})", check=_(fix["check"]), rows=fmt.count(fix["rows"]),
+              share=fmt.pct(fix["share"])) if pd.isna(fix["column"]) else
+            _("{check} in {column} ({rows} rows, {share})", check=_(fix["check"]),
+              column=str(fix["column"]), rows=fmt.count(fix["rows"]), share=fmt.pct(fix["share"])),
             action="" if fix is None else fix["action"]))
     return pd.DataFrame(rows).sort_values(["score", "table"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- labels
+# Values above stay English in the data (code compares and groups on them); these put them
+# in the report's language where they are shown.
+
+# Loader texts written outside its quality checks (load.py), shown in the same table.
+LOADER_TEXTS = (N_("file has a header but no rows"), N_("export the table again"),
+                N_("correct at the source"))
+
+
+def general(x, digits: int | None = None) -> str:
+    """A number in the `g` format ('0.001', '3e-05'), with the locale's decimal mark."""
+    from babel import numbers
+
+    if not isinstance(x, str) and pd.isna(x):
+        return "–"
+    text = x if isinstance(x, str) else format(x, f".{digits}g" if digits else "g")
+    return text.replace(".", numbers.get_decimal_symbol(fmt.current_locale()))
+
+
+_LABELS = [
+    (re.compile(r"repeat within (\d+) days"),
+     lambda m: _("repeat within {days} days", days=m[1])),
+    (re.compile(r"P\(quiet this long\) < (\S+)"),
+     lambda m: _("P(quiet this long) < {p}", p=general(m[1]))),
+    (re.compile(r"P\(quiet this long\) ≥ (\S+)"),
+     lambda m: _("P(quiet this long) ≥ {p}", p=general(m[1]))),
+    (re.compile(r"P\(alive\) < (\S+)"), lambda m: _("P(alive) < {p}", p=general(m[1]))),
+    (re.compile(r"P\(alive\) ≥ (\S+)"), lambda m: _("P(alive) ≥ {p}", p=general(m[1]))),
+    (re.compile(r"outliers above (\S+) \(Q3 \+ 10×IQR\)"),
+     lambda m: _("outliers above {limit} (Q3 + 10×IQR)",
+                 limit=fmt.number(float(m[1].replace(",", "")), 2))),
+    (re.compile(r"(\S+) before (\S+): rows dropped"),
+     lambda m: _("{later} before {earlier}: rows dropped", later=m[1], earlier=m[2])),
+]
+
+
+def label(value):
+    """A value this module or the loader writes in English (group, segment, method, metric,
+    rule, data-quality check …) as the reader sees it. Only for those columns: client data
+    is never passed through here."""
+    if not isinstance(value, str):
+        return value
+    for pattern, text in _LABELS:
+        if m := pattern.fullmatch(value):
+            return text(m)
+    return _(value)
+
+
+def quality_view(df: pd.DataFrame, share_digits: int = 2) -> pd.DataFrame:
+    """A data-quality table (the loader's, `data_quality`'s or `quality_scores`') as the
+    reader sees it: texts and headers in the report's language, numbers for the locale."""
+    out = df.copy()
+    for c in ("check", "action"):
+        if c in out:
+            out[c] = [label(v) for v in out[c]]
+    formats = {"rows": fmt.count, "problems": fmt.count, "weight": general,
+               "share": lambda v: fmt.pct(v, share_digits), "score": lambda v: fmt.number(v, 1)}
+    for c, f in formats.items():
+        if c in out:
+            out[c] = [f(v) for v in out[c]]
+    return out.rename(columns={
+        "table": _("table"), "column": _("column"), "check": _("check"), "rows": _("rows"),
+        "share": _("share"), "examples": _("examples"), "weight": _("weight"),
+        "action": _("action"), "score": _("score"), "problems": _("problems"),
+        "fix_first": _("fix first")})
 
 
 # --------------------------------------------------------------------------- findings
@@ -802,13 +881,15 @@ def findings(split: BuyerSplit | None = None, kpi: pd.DataFrame | None = None,
         g = split.groups.iloc[0]
         out.append(dict(
             key="one-time-buyers",
-            sentence=f"{fmt.rate_ci(e.value, e.ci_low, e.ci_high, e.n)} of customers bought only "
-            f"once in the period; they bring {fmt.pct(g['revenue_share'])} of revenue "
-            f"({fmt.interval(g['revenue_share_low'], g['revenue_share_high'])}).",
-            action="Make the second purchase the goal of onboarding: a timed follow-up after the "
-            "first order, with an incentive tested against a holdout.",
-            metric="one-time buyer share", value=e.value, ci_low=e.ci_low, ci_high=e.ci_high,
-            n=e.n, unit="rate", comparison="customers who bought more than once",
+            sentence=_("{share} of customers bought only once in the period; they bring "
+                       "{revenue_share} of revenue ({interval}).",
+                       share=fmt.rate_ci(e.value, e.ci_low, e.ci_high, e.n),
+                       revenue_share=fmt.pct(g["revenue_share"]),
+                       interval=fmt.interval(g["revenue_share_low"], g["revenue_share_high"])),
+            action=_("Make the second purchase the goal of onboarding: a timed follow-up after "
+                     "the first order, with an incentive tested against a holdout."),
+            metric=_("one-time buyer share"), value=e.value, ci_low=e.ci_low, ci_high=e.ci_high,
+            n=e.n, unit="rate", comparison=_("customers who bought more than once"),
             severity="medium", anchor="buyer-split",
         ))
     if breakers is not None and scores is not None and len(breakers):
@@ -818,17 +899,18 @@ def findings(split: BuyerSplit | None = None, kpi: pd.DataFrame | None = None,
             f = backtest[(backtest["group"] == "flagged") & (backtest["rule"].str.contains("0.01"))]
             cal = f.iloc[0] if len(f) else None
         cal_txt = ("" if cal is None or not cal["n"] else
-                   f" Back-tested on an earlier cut-off, {fmt.rate_ci(cal['rate'], cal['ci_low'], cal['ci_high'], cal['n'])} "
-                   "of the customers the rule flagged never came back.")
+                   " " + _("Back-tested on an earlier cut-off, {rate} of the customers the rule "
+                           "flagged never came back.",
+                           rate=fmt.rate_ci(cal["rate"], cal["ci_low"], cal["ci_high"], cal["n"])))
         out.append(dict(
             key="broken-rhythm",
-            sentence=f"{len(breakers):,} regular customers have gone quiet for longer than their "
-            f"own purchase rhythm makes likely; they used to bring "
-            f"{fmt.money(at_risk, currency)} a year.{cal_txt}",
-            action="Contact them now, highest value first (download the list), with a personal "
-            "win-back offer; measure it against a random 10% left uncontacted.",
-            metric="customers with a broken rhythm", value=float(len(breakers)),
-            n=int(len(scores)), unit="count", comparison="customers with ≥ 2 purchase days",
+            sentence=_("{n} regular customers have gone quiet for longer than their own purchase "
+                       "rhythm makes likely; they used to bring {money} a year.",
+                       n=fmt.count(len(breakers)), money=fmt.money(at_risk, currency)) + cal_txt,
+            action=_("Contact them now, highest value first (download the list), with a personal "
+                     "win-back offer; measure it against a random 10% left uncontacted."),
+            metric=_("customers with a broken rhythm"), value=float(len(breakers)),
+            n=int(len(scores)), unit="count", comparison=_("customers with ≥ 2 purchase days"),
             money_per_year=at_risk, severity="high", anchor="broken-rhythm",
             extra={"ids": breakers["customer_id"].astype(str).head(20).tolist()},
         ))
@@ -837,16 +919,17 @@ def findings(split: BuyerSplit | None = None, kpi: pd.DataFrame | None = None,
         sig = d.ci_low > 0 or d.ci_high < 0
         out.append(dict(
             key="loyalty-ticket",
-            sentence=f"Orders with the loyalty card average {fmt.money(d.value, currency, 2)} more "
-            f"than orders without (95% CI {fmt.money(d.ci_low, currency, 2)} to "
-            f"{fmt.money(d.ci_high, currency, 2)}, n = {d.n:,} customers and anonymous orders)"
-            f"{'' if sig else ', not distinguishable from zero'}; members choose to join, so "
-            "this is not the card's effect.",
-            action="Judge the card by the before/after comparison of new members against matched "
-            "non-members, and test card offers on a random holdout of members.",
-            metric="card − non-card average ticket", value=d.value, ci_low=d.ci_low,
+            sentence=_("Orders with the loyalty card average {diff} more than orders without "
+                       "(95% CI {low} to {high}, n = {n} customers and anonymous orders){unclear}; "
+                       "members choose to join, so this is not the card's effect.",
+                       diff=fmt.money(d.value, currency, 2), low=fmt.money(d.ci_low, currency, 2),
+                       high=fmt.money(d.ci_high, currency, 2), n=fmt.count(d.n),
+                       unclear="" if sig else _(", not distinguishable from zero")),
+            action=_("Judge the card by the before/after comparison of new members against "
+                     "matched non-members, and test card offers on a random holdout of members."),
+            metric=_("card − non-card average ticket"), value=d.value, ci_low=d.ci_low,
             ci_high=d.ci_high, n=d.n, unit="money",
-            comparison="orders without the card",
+            comparison=_("orders without the card"),
             severity="medium" if sig else "info", anchor="loyalty",
         ))
     if loyal is not None and loyal.did is not None:
@@ -854,16 +937,18 @@ def findings(split: BuyerSplit | None = None, kpi: pd.DataFrame | None = None,
         sig = e.ci_low > 0 or e.ci_high < 0
         out.append(dict(
             key="loyalty-incremental",
-            sentence=f"In the {w} days after joining, members bring {fmt.money(e.value, currency, 2)} "
-            f"more completed revenue than matched non-members over the same dates (95% CI "
-            f"{fmt.money(e.ci_low, currency, 2)} to {fmt.money(e.ci_high, currency, 2)}, "
-            f"n = {e.n:,} members){'' if sig else ', not distinguishable from zero'}; "
-            "a before/after estimate, since members self-select.",
-            action="Confirm with a randomized test (e.g. offer the card's benefit to a random "
-            "half of new sign-ups) before investing more in the programme.",
-            metric=f"incremental revenue per member, {w} days after joining", value=e.value,
-            ci_low=e.ci_low, ci_high=e.ci_high, n=e.n, unit="money",
-            comparison="matched non-members (before/after)",
+            sentence=_("In the {days} days after joining, members bring {diff} more completed "
+                       "revenue than matched non-members over the same dates (95% CI {low} to "
+                       "{high}, n = {n} members){unclear}; a before/after estimate, since members "
+                       "self-select.",
+                       days=w, diff=fmt.money(e.value, currency, 2),
+                       low=fmt.money(e.ci_low, currency, 2), high=fmt.money(e.ci_high, currency, 2),
+                       n=fmt.count(e.n), unclear="" if sig else _(", not distinguishable from zero")),
+            action=_("Confirm with a randomized test (e.g. offer the card's benefit to a random "
+                     "half of new sign-ups) before investing more in the programme."),
+            metric=_("incremental revenue per member, {days} days after joining", days=w),
+            value=e.value, ci_low=e.ci_low, ci_high=e.ci_high, n=e.n, unit="money",
+            comparison=_("matched non-members (before/after)"),
             severity="medium" if sig else "info", anchor="loyalty",
         ))
     if quality is not None and len(quality):
@@ -871,11 +956,13 @@ def findings(split: BuyerSplit | None = None, kpi: pd.DataFrame | None = None,
         if worst["score"] < 95:
             out.append(dict(
                 key="data-quality",
-                sentence=f"The {worst['table']} table scores {worst['score']:.0f}/100 for data "
-                f"quality; its largest problem: {worst['fix_first']}.",
-                action=f"Fix first: {worst['action']}.",
-                metric=f"data-quality score of {worst['table']}", value=float(worst["score"]),
-                n=int(worst["rows"]), unit="ratio", comparison="100 = no problem found",
+                sentence=_("The {table} table scores {score}/100 for data quality; its largest "
+                           "problem: {problem}.", table=worst["table"],
+                           score=fmt.number(worst["score"], 0), problem=worst["fix_first"]),
+                action=_("Fix first: {action}.", action=worst["action"]),
+                metric=_("data-quality score of {table}", table=worst["table"]),
+                value=float(worst["score"]), n=int(worst["rows"]), unit="ratio",
+                comparison=_("100 = no problem found"),
                 severity="high" if worst["score"] < 80 else "medium", anchor="data-quality",
             ))
     return out

@@ -30,22 +30,22 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats as sps
 
-from salesaudit import fmt, stats
+from salesaudit import arrow, fmt, stats
+from salesaudit.i18n import N_, _
 
-# Above this many values a mean's interval is the t interval: at that size it agrees with the
-# percentile bootstrap to a fraction of a percent, and the bootstrap would dominate run time.
-BOOTSTRAP_MAX_N = 20_000
 # A campaign under-performs when its rate is credibly below (1 - MARGIN) x its peers' rate.
 MARGIN = 0.25
 METRICS = {"open": ("opened", "sent"), "click": ("clicked", "sent"),
            "conversion": ("converted", "mature")}
 ACTIONS = {
-    "open": "Rework the subject line, sender name and send time of {name}, and check its list.",
-    "click": "Rework the content and call to action of {name}.",
-    "conversion": "Check the offer, timing and landing page of {name}; test changes against "
-                  "a holdout.",
+    "open": N_("Rework the subject line, sender name and send time of {name}, and check its "
+               "list."),
+    "click": N_("Rework the content and call to action of {name}."),
+    "conversion": N_("Check the offer, timing and landing page of {name}; test changes against "
+                     "a holdout."),
 }
-BANDS = ("none", "1–3 a month", "weekly or more (4+)")
+# Band and group values are compared by code in English; tables show them translated.
+BANDS = (N_("none"), N_("1–3 a month"), N_("weekly or more (4+)"))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -65,26 +65,6 @@ def sent_touches(touches: pd.DataFrame) -> pd.DataFrame:
     if "group" not in touches:
         return touches
     return touches[touches["group"].fillna("treatment") != "control"]
-
-
-def money_ci(values, seed: int = 0) -> stats.Estimate:
-    """Mean with a percentile bootstrap interval; t interval above BOOTSTRAP_MAX_N values."""
-    v = np.asarray(values, dtype=float)
-    if v.size > BOOTSTRAP_MAX_N:
-        return stats.mean_ci(v)
-    return stats.bootstrap_ci(v, seed=seed)
-
-
-def _money_diff_ci(a, b, seed: int = 0) -> stats.Estimate:
-    """mean(a) - mean(b): bootstrap, or Welch's normal interval when both samples are large."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.size + b.size <= BOOTSTRAP_MAX_N:
-        return stats.bootstrap_diff_ci(a, b, seed=seed)
-    if a.size < 2 or b.size < 2:
-        return stats.Estimate(np.nan, np.nan, np.nan, int(a.size + b.size))
-    d = float(a.mean() - b.mean())
-    se = float(np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size))
-    return stats.Estimate(d, d - 1.96 * se, d + 1.96 * se, int(a.size + b.size))
 
 
 def _customer_orders(orders: pd.DataFrame) -> pd.DataFrame:
@@ -208,7 +188,7 @@ def campaign_metrics(outcomes: pd.DataFrame, campaigns: pd.DataFrame | None,
         gm = m.groupby("campaign_id")
         out["mature"] = gm.size().reindex(out.index, fill_value=0)
         out["converted"] = gm["converted"].sum().reindex(out.index, fill_value=0)
-        rev = {c: money_ci(v.to_numpy(), seed=i) for i, (c, v) in
+        rev = {c: stats.bootstrap_ci(v.to_numpy(), seed=i) for i, (c, v) in
                enumerate(m.groupby("campaign_id", sort=True)["window_revenue"])}
         out["revenue_per_touch"] = [rev[c].value if c in rev else np.nan for c in out.index]
         out["rpt_low"] = [rev[c].ci_low if c in rev else np.nan for c in out.index]
@@ -437,7 +417,7 @@ def promotion_conversion(outcomes: pd.DataFrame, campaigns: pd.DataFrame,
     return out.sort_values(["rate", "promotion_id"], ascending=[False, True]).reset_index(drop=True)
 
 
-RESPONDER_GROUPS = ("0 (reached, no response)", "1", "2", "3+")
+RESPONDER_GROUPS = (N_("0 (reached, no response)"), "1", "2", "3+")
 
 
 def promotion_responders(outcomes: pd.DataFrame | None, campaigns: pd.DataFrame | None,
@@ -466,10 +446,10 @@ def promotion_responders(outcomes: pd.DataFrame | None, campaigns: pd.DataFrame 
                                 list(RESPONDER_GROUPS[:3]), RESPONDER_GROUPS[3]), index=count.index)
     outside = rev.index.difference(base)
     rows = []
-    for i, grp in enumerate((*RESPONDER_GROUPS, "not reached by any promotion")):
+    for i, grp in enumerate((*RESPONDER_GROUPS, N_("not reached by any promotion"))):
         ids = outside if i == len(RESPONDER_GROUPS) else label.index[label.to_numpy() == grp]
         per = rev.reindex(ids, fill_value=0.0).to_numpy()
-        est = money_ci(per, seed=i)
+        est = stats.bootstrap_ci(per, seed=i)
         rows.append({"group": grp, "customers": len(ids), "revenue": float(per.sum()),
                      "revenue_per_customer": est.value, "rpc_low": est.ci_low,
                      "rpc_high": est.ci_high})
@@ -502,8 +482,8 @@ def holdout_uplift(outcomes: pd.DataFrame, campaigns: pd.DataFrame | None = None
             continue
         test = stats.two_proportion_test(int(t["converted"].sum()), len(t),
                                          int(c["converted"].sum()), len(c), alpha=alpha)
-        rev = _money_diff_ci(t["window_revenue"], c["window_revenue"])
-        ords = _money_diff_ci(t["window_orders"], c["window_orders"], seed=1)
+        rev = stats.bootstrap_diff_ci(t["window_revenue"], c["window_revenue"])
+        ords = stats.bootstrap_diff_ci(t["window_orders"], c["window_orders"], seed=1)
         nt = len(t)
         rows.append({
             "campaign_id": cid, "treated": nt, "control": len(c),
@@ -561,7 +541,7 @@ def touch_frequency(touches: pd.DataFrame, orders: pd.DataFrame | None, start,
     first = s.groupby("customer_id")["sent_at"].min()
     o = None
     if orders is not None:
-        o = orders[orders["customer_id"].isin(cust)]
+        o = orders[arrow.isin(orders["customer_id"], cust)]
         first = pd.concat([first, o.groupby("customer_id")["ordered_at"].min()]).groupby(level=0).min()
     first = first.reindex(cust)
     start_m = np.clip(month_idx(first), 0, k - 1)
@@ -724,17 +704,23 @@ def findings(res: FlowsResult, currency: str = "EUR") -> list[dict]:
             n_col = METRICS[metric][1]
             out.append(dict(
                 key=f"underperformer-{cid}",
-                sentence=f"{r['name']} ({r['peer_group']}) under-performs on "
-                f"{row['flagged']}: its {metric} rate is "
-                f"{fmt.rate_ci(r[f'{metric}_rate'], r[f'{metric}_low'], r[f'{metric}_high'], int(r[n_col]))}"
-                f" against {fmt.pct(row[f'{metric}_rest_rate'])} for its peers "
-                f"(credibly more than {fmt.pct(MARGIN, 0)} below, Benjamini–Hochberg "
-                f"{fmt.pvalue(row[f'{metric}_q_margin']).replace('p', 'q', 1)}).",
-                action=ACTIONS[metric].format(name=r["name"]),
-                metric=f"{metric} rate", value=float(r[f"{metric}_rate"]),
+                sentence=_("{name} ({peers}) under-performs on {flagged}: its {rate_name} is "
+                           "{rate} against {peer_rate} for its peers (credibly more than "
+                           "{margin} below, Benjamini–Hochberg {q}).",
+                           name=r["name"], peers=label(r["peer_group"]),
+                           flagged=flagged_label(row["flagged"]),
+                           rate_name=_(RATE_LABELS[metric]),
+                           rate=fmt.rate_ci(r[f"{metric}_rate"], r[f"{metric}_low"],
+                                            r[f"{metric}_high"], int(r[n_col])),
+                           peer_rate=fmt.pct(row[f"{metric}_rest_rate"]),
+                           margin=fmt.pct(MARGIN, 0),
+                           q=fmt.pvalue(row[f"{metric}_q_margin"]).replace("p", "q", 1)),
+                action=_(ACTIONS[metric], name=r["name"]),
+                metric=_(RATE_LABELS[metric]), value=float(r[f"{metric}_rate"]),
                 ci_low=float(r[f"{metric}_low"]), ci_high=float(r[f"{metric}_high"]),
                 n=int(r[n_col]), unit="rate",
-                comparison=f"peers ({r['peer_group']}) {fmt.pct(row[f'{metric}_rest_rate'])}",
+                comparison=_("peers ({peers}) {rate}", peers=label(r["peer_group"]),
+                             rate=fmt.pct(row[f"{metric}_rest_rate"])),
                 money_per_year=money, severity="high" if ratio < 0.5 else "medium",
                 anchor="underperformers",
                 extra={"campaign_id": cid, "flagged": row["flagged"], "rate_ratio": float(ratio),
@@ -743,24 +729,29 @@ def findings(res: FlowsResult, currency: str = "EUR") -> list[dict]:
     if res.uplift is not None and not res.uplift.empty:
         for r in res.uplift.itertuples():
             sig = r.p_value < 0.05
-            label = getattr(r, "name", r.campaign_id)
+            name = getattr(r, "name", r.campaign_id)
             out.append(dict(
                 key=f"holdout-uplift-{r.campaign_id}",
-                sentence=f"Against its randomized holdout, {label} raised purchase within "
-                f"{res.window_days:g} days from {fmt.pct(r.control_rate)} to "
-                f"{fmt.pct(r.treatment_rate)}: {100 * r.uplift:+.1f} points (95% CI "
-                f"{100 * r.uplift_low:+.1f} to {100 * r.uplift_high:+.1f}, {fmt.pvalue(r.p_value)}), "
-                f"about {fmt.money(r.incremental_revenue, currency)} of incremental revenue "
-                f"({fmt.money(r.incr_revenue_low, currency)} to "
-                f"{fmt.money(r.incr_revenue_high, currency)}).",
-                action=("Keep this campaign and keep a holdout on every promotion, so its effect "
-                        "stays measured." if sig and r.uplift > 0 else
-                        "Its effect is not distinguishable from zero: rethink the offer before "
-                        "sending it again, and keep the holdout."),
-                metric="uplift in purchase rate", value=float(r.uplift),
+                sentence=_("Against its randomized holdout, {name} raised purchase within "
+                           "{days} days from {control} to {treated}: {uplift} points (95% CI "
+                           "{low} to {high}, {p}), about {revenue} of incremental revenue "
+                           "({revenue_low} to {revenue_high}).",
+                           name=name, days=days(res.window_days),
+                           control=fmt.pct(r.control_rate), treated=fmt.pct(r.treatment_rate),
+                           uplift=signed(100 * r.uplift), low=signed(100 * r.uplift_low),
+                           high=signed(100 * r.uplift_high), p=fmt.pvalue(r.p_value),
+                           revenue=fmt.money(r.incremental_revenue, currency),
+                           revenue_low=fmt.money(r.incr_revenue_low, currency),
+                           revenue_high=fmt.money(r.incr_revenue_high, currency)),
+                action=(_("Keep this campaign and keep a holdout on every promotion, so its "
+                          "effect stays measured.") if sig and r.uplift > 0 else
+                        _("Its effect is not distinguishable from zero: rethink the offer before "
+                          "sending it again, and keep the holdout.")),
+                metric=_("uplift in purchase rate"), value=float(r.uplift),
                 ci_low=float(r.uplift_low), ci_high=float(r.uplift_high),
                 n=int(r.treated + r.control), unit="rate",
-                comparison=f"control {fmt.pct(r.control_rate)} (n = {int(r.control):,})",
+                comparison=_("control {rate} (n = {n})", rate=fmt.pct(r.control_rate),
+                             n=fmt.count(r.control)),
                 money_per_year=float(r.incremental_revenue / res.years) if sig else None,
                 severity="high" if sig else "medium", anchor="uplift",
                 extra={"incremental_orders": float(r.incremental_orders),
@@ -774,13 +765,14 @@ def findings(res: FlowsResult, currency: str = "EUR") -> list[dict]:
         if n_hold < n_camp:
             out.append(dict(
                 key="no-holdout",
-                sentence=f"{n_camp - n_hold:,} of {n_camp:,} campaigns and flows have no randomized "
-                "holdout, so the revenue attributed to them is not causal: part of it would have "
-                "come anyway.",
-                action="Hold out a random 10–15% of recipients on every flow and campaign for a "
-                "few sends; measure uplift, not attributed revenue.",
-                metric="campaigns without a holdout", value=float(n_camp - n_hold),
-                n=n_camp, unit="count", comparison="every campaign", severity="medium",
+                sentence=_("{missing} of {total} campaigns and flows have no randomized "
+                           "holdout, so the revenue attributed to them is not causal: part of it "
+                           "would have come anyway.",
+                           missing=fmt.count(n_camp - n_hold), total=fmt.count(n_camp)),
+                action=_("Hold out a random 10–15% of recipients on every flow and campaign for "
+                         "a few sends; measure uplift, not attributed revenue."),
+                metric=_("campaigns without a holdout"), value=float(n_camp - n_hold),
+                n=n_camp, unit="count", comparison=_("every campaign"), severity="medium",
                 anchor="uplift"))
     if res.monthly is not None and res.attributed is not None:
         mo = res.monthly
@@ -793,22 +785,27 @@ def findings(res: FlowsResult, currency: str = "EUR") -> list[dict]:
         if tr is not None and np.isfinite(tr.growth_per_year):
             grows = tr.ci_low > 0
             falls = tr.ci_high < 0
-            trend_txt = (f" Spontaneous revenue per day changes by {100 * tr.growth_per_year:+.0f}% "
-                         f"a year (95% CI {100 * tr.growth_low:+.0f}% to "
-                         f"{100 * tr.growth_high:+.0f}%): "
-                         + ("it grows on its own." if grows else "it is falling." if falls else
-                            "no trend is distinguishable."))
+            trend_txt = " " + _(
+                "Spontaneous revenue per day changes by {growth} a year (95% CI {low} to "
+                "{high}): {verdict}",
+                growth=signed(tr.growth_per_year, 0, pct=True),
+                low=signed(tr.growth_low, 0, pct=True), high=signed(tr.growth_high, 0, pct=True),
+                verdict=(_("it grows on its own.") if grows else _("it is falling.") if falls
+                         else _("no trend is distinguishable.")))
             severity = "medium" if falls else "info"
         out.append(dict(
             key="guided-share",
-            sentence=f"{fmt.rate_ci(gs['rate'].iloc[0], gs['ci_low'].iloc[0], gs['ci_high'].iloc[0], int(mo['orders'].sum()))} "
-            f"of orders were guided (a promotion or a touch in the previous {res.window_days:g} "
-            f"days), carrying {fmt.pct(g_rev / tot if tot else np.nan)} of revenue.{trend_txt}",
-            action="Record every day which sales a promotion or message guided; judge "
-            "promotions by the uplift they add, not by the guided revenue they touch.",
-            metric="share of orders guided", value=float(gs["rate"].iloc[0]),
+            sentence=_("{share} of orders were guided (a promotion or a touch in the previous "
+                       "{days} days), carrying {revenue_share} of revenue.",
+                       share=fmt.rate_ci(gs["rate"].iloc[0], gs["ci_low"].iloc[0],
+                                         gs["ci_high"].iloc[0], int(mo["orders"].sum())),
+                       days=days(res.window_days),
+                       revenue_share=fmt.pct(g_rev / tot if tot else np.nan)) + trend_txt,
+            action=_("Record every day which sales a promotion or message guided; judge "
+                     "promotions by the uplift they add, not by the guided revenue they touch."),
+            metric=_("share of orders guided"), value=float(gs["rate"].iloc[0]),
             ci_low=float(gs["ci_low"].iloc[0]), ci_high=float(gs["ci_high"].iloc[0]),
-            n=int(mo["orders"].sum()), unit="rate", comparison="spontaneous orders",
+            n=int(mo["orders"].sum()), unit="rate", comparison=_("spontaneous orders"),
             severity=severity, anchor="guided-sales",
             extra={"guided_revenue": g_rev, "total_revenue": tot,
                    "spontaneous_growth_per_year": None if tr is None else tr.growth_per_year}))
@@ -817,13 +814,17 @@ def findings(res: FlowsResult, currency: str = "EUR") -> list[dict]:
         best, worst = p.iloc[0], p.iloc[-1]
         out.append(dict(
             key="promotion-conversion",
-            sentence=f"Of the customers each promotion reached, {best['label']} converted "
-            f"{fmt.rate_ci(best['rate'], best['ci_low'], best['ci_high'], int(best['reached']))} "
-            f"within {res.window_days:g} days, {worst['label']} only "
-            f"{fmt.rate_ci(worst['rate'], worst['ci_low'], worst['ci_high'], int(worst['reached']))}.",
-            action=f"Reuse what worked in {best['name']}; reconsider the audience and offer of "
-            f"{worst['name']}. Reached-and-bought is not causal: compare with a holdout.",
-            metric="promotion conversion (reached → bought)", value=float(worst["rate"]),
+            sentence=_("Of the customers each promotion reached, {best} converted {best_rate} "
+                       "within {days} days, {worst} only {worst_rate}.",
+                       best=best["label"], worst=worst["label"], days=days(res.window_days),
+                       best_rate=fmt.rate_ci(best["rate"], best["ci_low"], best["ci_high"],
+                                             int(best["reached"])),
+                       worst_rate=fmt.rate_ci(worst["rate"], worst["ci_low"], worst["ci_high"],
+                                              int(worst["reached"]))),
+            action=_("Reuse what worked in {best}; reconsider the audience and offer of "
+                     "{worst}. Reached-and-bought is not causal: compare with a holdout.",
+                     best=best["name"], worst=worst["name"]),
+            metric=_("promotion conversion (reached → bought)"), value=float(worst["rate"]),
             ci_low=float(worst["ci_low"]), ci_high=float(worst["ci_high"]),
             n=int(worst["reached"]), unit="rate",
             comparison=f"{best['label']} {fmt.pct(best['rate'])}", severity="info",
@@ -837,15 +838,18 @@ def findings(res: FlowsResult, currency: str = "EUR") -> list[dict]:
             sh = stats.proportions(n_rep, base)
             out.append(dict(
                 key="repeat-responders",
-                sentence=f"{n_rep:,} customers ({fmt.rate_ci(sh['rate'].iloc[0], sh['ci_low'].iloc[0], sh['ci_high'].iloc[0], base)} "
-                f"of those reached) responded to two or more promotions and carry "
-                f"{fmt.pct(rep['revenue_share'].sum())} of the period's revenue.",
-                action="Treat repeat responders as a segment: early access and loyalty "
-                "offers, and use them to test new promotions (the list is on the page).",
-                metric="share of reached customers responding to 2+ promotions",
+                sentence=_("{n} customers ({share} of those reached) responded to two or more "
+                           "promotions and carry {revenue_share} of the period's revenue.",
+                           n=fmt.count(n_rep),
+                           share=fmt.rate_ci(sh["rate"].iloc[0], sh["ci_low"].iloc[0],
+                                             sh["ci_high"].iloc[0], base),
+                           revenue_share=fmt.pct(rep["revenue_share"].sum())),
+                action=_("Treat repeat responders as a segment: early access and loyalty "
+                         "offers, and use them to test new promotions (the list is on the page)."),
+                metric=_("share of reached customers responding to 2+ promotions"),
                 value=float(sh["rate"].iloc[0]), ci_low=float(sh["ci_low"].iloc[0]),
                 ci_high=float(sh["ci_high"].iloc[0]), n=base, unit="rate",
-                comparison="customers reached by promotions", severity="info",
+                comparison=_("customers reached by promotions"), severity="info",
                 anchor="responders",
                 extra={"revenue_share": float(rep["revenue_share"].sum())}))
     if res.bands is not None and "rate" in res.bands:
@@ -853,25 +857,63 @@ def findings(res: FlowsResult, currency: str = "EUR") -> list[dict]:
         rare = float(b.loc[BANDS[0], "share"])
         # Compare untouched months with the most frequent band that actually occurs.
         seen = [band for band in BANDS[1:] if band in b.index and pd.notna(b.loc[band, "rate"])]
-        compared = (f"customers touched {seen[-1]} bought in {fmt.pct(b.loc[seen[-1], 'rate'])} "
-                    f"of months against {fmt.pct(b.loc[BANDS[0], 'rate'])} untouched"
-                    if seen else "no customer was touched often enough to compare")
+        compared = (_("customers touched {band} bought in {rate} of months against "
+                      "{untouched} untouched", band=label(seen[-1]),
+                      rate=fmt.pct(b.loc[seen[-1], "rate"]),
+                      untouched=fmt.pct(b.loc[BANDS[0], "rate"]))
+                    if seen else _("no customer was touched often enough to compare"))
         out.append(dict(
             key="touch-frequency",
-            sentence=f"In {fmt.rate_ci(rare, b.loc[BANDS[0], 'share_low'], b.loc[BANDS[0], 'share_high'], int(b['customer_months'].sum()))} "
-            f"of customer-months a marketable customer got no touch at all; {compared} "
-            "(correlational, not causal).",
-            action="Touch every marketable customer at least monthly, and test weekly against "
-            "monthly with a randomized split before making it the rule.",
-            metric="customer-months without a touch", value=rare,
+            sentence=_("In {share} of customer-months a marketable customer got no touch at "
+                       "all; {compared} (correlational, not causal).",
+                       share=fmt.rate_ci(rare, b.loc[BANDS[0], "share_low"],
+                                         b.loc[BANDS[0], "share_high"],
+                                         int(b["customer_months"].sum())),
+                       compared=compared),
+            action=_("Touch every marketable customer at least monthly, and test weekly "
+                     "against monthly with a randomized split before making it the rule."),
+            metric=_("customer-months without a touch"), value=rare,
             ci_low=float(b.loc[BANDS[0], "share_low"]), ci_high=float(b.loc[BANDS[0], "share_high"]),
             n=int(b["customer_months"].sum()), unit="rate",
-            comparison="seed 002: touch at least monthly, better weekly",
+            comparison=_("seed 002: touch at least monthly, better weekly"),
             severity="low", anchor="touch-frequency"))
     return out
 
 
 # --------------------------------------------------------------------------- display tables
+
+# Verdicts, metric and peer-group names stay English in the data (code compares them); the
+# reader sees them through label() and flagged_label().
+VERDICTS = (N_("no data"), N_("no peers"), N_("under-performing"), N_("lower"), N_("higher"),
+            N_("not distinguishable"))
+PEER_GROUPS = (N_("flow"), N_("campaign"), N_("other"), N_("promotion"), N_("newsletter"),
+               N_("content"))
+METRIC_LABELS = {"open": N_("open"), "click": N_("click"), "conversion": N_("conversion")}
+RATE_LABELS = {"open": N_("open rate"), "click": N_("click rate"),
+               "conversion": N_("conversion rate")}
+
+
+def label(value):
+    """A verdict, band, responder group or peer group in the report's language."""
+    return _(value) if isinstance(value, str) and value else value
+
+
+def flagged_label(flagged: str) -> str:
+    """'open, click' (the `flagged` column) in the report's language."""
+    return ", ".join(_(METRIC_LABELS.get(m, m)) for m in flagged.split(", ")) if flagged else ""
+
+
+def signed(x, digits: int = 1, pct: bool = False) -> str:
+    """A difference with its sign in the report's locale: '+6.1', '-0.4', '+12%'."""
+    if x is None or pd.isna(x):
+        return "–"
+    body = fmt.pct(x, digits) if pct else fmt.number(x, digits)
+    return body if body.startswith(("-", "−")) else "+" + body
+
+
+def days(x) -> str:
+    """A number of days as `{x:g}` would write it, in the report's locale."""
+    return fmt.number(x, 0 if float(x).is_integer() else 1)
 
 
 def _rates(df: pd.DataFrame, prefix: str, n: str) -> list[str]:
@@ -894,47 +936,49 @@ def campaign_table(res: FlowsResult, part: str = "engagement",
     the window with its interval, last-touch attributed orders and revenue.
     """
     m = res.metrics.merge(res.under.drop(columns=["name", "peer_group"]), on="campaign_id")
-    out = pd.DataFrame({"campaign": m["campaign_id"] + " " + m["name"], "peers": m["peer_group"]})
+    out = pd.DataFrame({_("campaign"): m["campaign_id"] + " " + m["name"],
+                        _("peers"): m["peer_group"].map(label)})
     if part == "engagement":
-        out["touches sent (n)"] = m["sent"].map(fmt.count)
-        out["recipients"] = m["recipients"].map(fmt.count)
-        out["open rate (95% CI)"] = _ci(m, "open")
-        out["open vs peers"] = m["open_verdict"]
-        out["click rate (95% CI)"] = _ci(m, "click")
-        out["click vs peers"] = m["click_verdict"]
-        out["click-to-open (95% CI, n = opened)"] = _rates(m, "click_to_open", "opened")
+        out[_("touches sent (n)")] = m["sent"].map(fmt.count)
+        out[_("recipients")] = m["recipients"].map(fmt.count)
+        out[_("open rate (95% CI)")] = _ci(m, "open")
+        out[_("open vs peers")] = m["open_verdict"].map(label)
+        out[_("click rate (95% CI)")] = _ci(m, "click")
+        out[_("click vs peers")] = m["click_verdict"].map(label)
+        out[_("click-to-open (95% CI, n = opened)")] = _rates(m, "click_to_open", "opened")
     elif "conversion_rate" in m:
-        out["touches with a full window (n)"] = m["mature"].map(fmt.count)
-        out["conversion (95% CI)"] = _ci(m, "conversion")
-        out["conversion vs peers"] = m["conversion_verdict"]
-        out[f"revenue per touch, {currency} (95% CI)"] = [
+        out[_("touches with a full window (n)")] = m["mature"].map(fmt.count)
+        out[_("conversion (95% CI)")] = _ci(m, "conversion")
+        out[_("conversion vs peers")] = m["conversion_verdict"].map(label)
+        out[_("revenue per touch, {currency} (95% CI)", currency=currency)] = [
             f"{fmt.number(r.revenue_per_touch, 2)} ({fmt.number(r.rpt_low, 2)}–"
             f"{fmt.number(r.rpt_high, 2)})" for r in m.itertuples()]
-        out["attributed orders"] = m["attributed_orders"].map(fmt.count)
-        out["attributed revenue"] = [fmt.money(v, currency) for v in m["attributed_revenue"]]
-    out["under-performs on"] = m["flagged"].replace("", "–")
+        out[_("attributed orders")] = m["attributed_orders"].map(fmt.count)
+        out[_("attributed revenue")] = [fmt.money(v, currency) for v in m["attributed_revenue"]]
+    out[_("under-performs on")] = m["flagged"].map(flagged_label).replace("", "–")
     return out
 
 
 def promotion_table(p: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "promotion": p["label"], "reached": p["reached"].map(fmt.count),
-        "bought within the window": [fmt.rate_ci(r.rate, r.ci_low, r.ci_high, int(r.reached))
-                                     for r in p.itertuples()],
-        "vs the other promotions": p["verdict"],
-        "used it (tagged order)": [fmt.rate_ci(r.redeem_rate, r.redeem_low, r.redeem_high)
-                                   for r in p.itertuples()]})
+        _("promotion"): p["label"], _("reached"): p["reached"].map(fmt.count),
+        _("bought within the window"): [fmt.rate_ci(r.rate, r.ci_low, r.ci_high, int(r.reached))
+                                        for r in p.itertuples()],
+        _("vs the other promotions"): p["verdict"].map(label),
+        _("used it (tagged order)"): [fmt.rate_ci(r.redeem_rate, r.redeem_low, r.redeem_high)
+                                      for r in p.itertuples()]})
 
 
 def responder_table(r: pd.DataFrame, currency: str = "EUR") -> pd.DataFrame:
     return pd.DataFrame({
-        "promotions responded to": r["group"], "customers": r["customers"].map(fmt.count),
-        "share of customers reached": [fmt.rate_ci(x.share_of_base, x.sob_low, x.sob_high)
-                                       if pd.notna(x.share_of_base) else "–"
-                                       for x in r.itertuples()],
-        "revenue in the period": [fmt.money(v, currency) for v in r["revenue"]],
-        "share of all revenue": r["revenue_share"].map(fmt.pct),
-        "revenue per customer (95% CI)": [
+        _("promotions responded to"): r["group"].map(label),
+        _("customers"): r["customers"].map(fmt.count),
+        _("share of customers reached"): [fmt.rate_ci(x.share_of_base, x.sob_low, x.sob_high)
+                                          if pd.notna(x.share_of_base) else "–"
+                                          for x in r.itertuples()],
+        _("revenue in the period"): [fmt.money(v, currency) for v in r["revenue"]],
+        _("share of all revenue"): r["revenue_share"].map(fmt.pct),
+        _("revenue per customer (95% CI)"): [
             f"{fmt.money(x.revenue_per_customer, currency)} ({fmt.money(x.rpc_low, currency)}–"
             f"{fmt.money(x.rpc_high, currency)})" for x in r.itertuples()]})
 
@@ -944,32 +988,39 @@ def uplift_table(u: pd.DataFrame, currency: str = "EUR") -> pd.DataFrame:
         return fmt.money(v, currency)
 
     return pd.DataFrame({
-        "campaign": u["campaign_id"] + " " + u.get("name", u["campaign_id"]).fillna(""),
-        "treated / control": [f"{int(r.treated):,} / {int(r.control):,}" for r in u.itertuples()],
-        "purchase rate treated / control": [f"{fmt.pct(r.treatment_rate)} / {fmt.pct(r.control_rate)}"
-                                            for r in u.itertuples()],
-        "uplift (95% CI)": [f"{100 * r.uplift:+.1f} pts ({100 * r.uplift_low:+.1f} to "
-                            f"{100 * r.uplift_high:+.1f})" for r in u.itertuples()],
-        "p-value": u["p_value"].map(lambda p: f"{p:.2g}"),
-        "revenue per customer treated / control": [
+        _("campaign"): u["campaign_id"] + " " + u.get("name", u["campaign_id"]).fillna(""),
+        _("treated / control"): [f"{fmt.count(r.treated)} / {fmt.count(r.control)}"
+                                 for r in u.itertuples()],
+        _("purchase rate treated / control"): [
+            f"{fmt.pct(r.treatment_rate)} / {fmt.pct(r.control_rate)}" for r in u.itertuples()],
+        _("uplift (95% CI)"): [_("{uplift} pts ({low} to {high})", uplift=signed(100 * r.uplift),
+                                 low=signed(100 * r.uplift_low), high=signed(100 * r.uplift_high))
+                               for r in u.itertuples()],
+        _("p-value"): u["p_value"].map(lambda p: f"{p:.2g}"),
+        _("revenue per customer treated / control"): [
             f"{fmt.money(r.treatment_revenue_per_customer, currency, 2)} / "
             f"{fmt.money(r.control_revenue_per_customer, currency, 2)}" for r in u.itertuples()],
-        "incremental orders (95% CI)": [f"{r.incremental_orders:,.0f} ({r.incr_orders_low:,.0f}–"
-                                        f"{r.incr_orders_high:,.0f})" for r in u.itertuples()],
-        "incremental revenue (95% CI)": [f"{m(r.incremental_revenue)} ({m(r.incr_revenue_low)}–"
-                                         f"{m(r.incr_revenue_high)})" for r in u.itertuples()]})
+        _("incremental orders (95% CI)"): [
+            f"{fmt.number(r.incremental_orders, 0)} ({fmt.number(r.incr_orders_low, 0)}–"
+            f"{fmt.number(r.incr_orders_high, 0)})" for r in u.itertuples()],
+        _("incremental revenue (95% CI)"): [
+            f"{m(r.incremental_revenue)} ({m(r.incr_revenue_low)}–{m(r.incr_revenue_high)})"
+            for r in u.itertuples()]})
 
 
 def bands_table(b: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({"touches in the month": b["band"],
-                        "customer-months": b["customer_months"].map(fmt.count),
-                        "share of customer-months": [fmt.rate_ci(r.share, r.share_low, r.share_high)
-                                                     for r in b.itertuples()]})
+    out = pd.DataFrame({_("touches in the month"): b["band"].map(label),
+                        _("customer-months"): b["customer_months"].map(fmt.count),
+                        _("share of customer-months"): [
+                            fmt.rate_ci(r.share, r.share_low, r.share_high)
+                            for r in b.itertuples()]})
     if "rate" in b:
-        out["bought in the month"] = [fmt.rate_ci(r.rate, r.ci_low, r.ci_high, int(r.customer_months))
-                                      for r in b.itertuples()]
-        out["difference vs no touch"] = [
+        out[_("bought in the month")] = [
+            fmt.rate_ci(r.rate, r.ci_low, r.ci_high, int(r.customer_months))
+            for r in b.itertuples()]
+        out[_("difference vs no touch")] = [
             "–" if pd.isna(r.diff_vs_none) else
-            f"{100 * r.diff_vs_none:+.1f} pts ({100 * r.diff_low:+.1f} to {100 * r.diff_high:+.1f}, "
-            f"{fmt.pvalue(r.p_value)})" for r in b.itertuples()]
+            _("{diff} pts ({low} to {high}, {p})", diff=signed(100 * r.diff_vs_none),
+              low=signed(100 * r.diff_low), high=signed(100 * r.diff_high),
+              p=fmt.pvalue(r.p_value)) for r in b.itertuples()]
     return out

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from babel import numbers
 
 from salesaudit import fmt, stats
+from salesaudit.i18n import N_, _
 
 MIN_CONVERSIONS_FOR_MEDIAN = 20  # fewer converted leads give too wide a median interval
 
@@ -137,13 +139,13 @@ def find_leak(
                                      int(nxt.converted), int(nxt.entered), alpha=alpha)
     targets = targets or {}
     if low.to_stage in targets:
-        bench, source = targets[low.to_stage], "target in params"
+        bench, source = targets[low.to_stage], _("target in params")
     elif by_channel is not None and len(by_channel):
         ch = by_channel[by_channel["step"] == low.step].sort_values("ci_low", ascending=False)
         bench = float(ch.iloc[0].ci_low)
-        source = f"best channel ({ch.iloc[0][channel_col]}), lower 95% bound"
+        source = _("best channel ({channel}), lower 95% bound", channel=ch.iloc[0][channel_col])
     else:
-        bench, source = float(low.rate), "none"
+        bench, source = float(low.rate), _("none")
     bench = max(bench, float(low.rate))
     return Leak(
         transition=str(low.transition), from_stage=str(low.from_stage),
@@ -340,18 +342,24 @@ def findings(res: FunnelResult, currency: str = "EUR") -> list[dict]:
     if res.leak is not None:
         lk = res.leak
         money = leak_money_per_year(res)
-        cmp = ("lower than every other stage" if lk.distinguishable
-               else "not distinguishable from the next lowest stage")
+        cmp = (_("lower than every other stage") if lk.distinguishable
+               else _("not distinguishable from the next lowest stage"))
         out.append(dict(
             key="leaking-stage",
-            sentence=f"The funnel leaks at {lk.transition}: {fmt.rate_ci(lk.rate, lk.ci_low, lk.ci_high, lk.entered)} "
-            f"convert, {cmp} ({lk.next_lowest} {fmt.pct(lk.next_lowest_rate)}, {fmt.pvalue(lk.p_value)}).",
-            action=f"Work on {lk.transition} first: reaching {fmt.pct(lk.benchmark)} "
-            f"({lk.benchmark_source}) would add {fmt.pct(lk.extra_conversions_share, 0)} more "
-            f"final conversions.",
-            metric=f"{lk.transition} conversion", value=lk.rate, ci_low=lk.ci_low,
-            ci_high=lk.ci_high, n=lk.entered, unit="rate",
-            comparison=f"next lowest stage {lk.next_lowest} at {fmt.pct(lk.next_lowest_rate)}",
+            sentence=_("The funnel leaks at {transition}: {rate} convert, {comparison} "
+                       "({next_lowest} {next_rate}, {p}).",
+                       transition=lk.transition,
+                       rate=fmt.rate_ci(lk.rate, lk.ci_low, lk.ci_high, lk.entered),
+                       comparison=cmp, next_lowest=lk.next_lowest,
+                       next_rate=fmt.pct(lk.next_lowest_rate), p=fmt.pvalue(lk.p_value)),
+            action=_("Work on {transition} first: reaching {benchmark} ({source}) would add "
+                     "{share} more final conversions.",
+                     transition=lk.transition, benchmark=fmt.pct(lk.benchmark),
+                     source=lk.benchmark_source, share=fmt.pct(lk.extra_conversions_share, 0)),
+            metric=_("{transition} conversion", transition=lk.transition), value=lk.rate,
+            ci_low=lk.ci_low, ci_high=lk.ci_high, n=lk.entered, unit="rate",
+            comparison=_("next lowest stage {stage} at {rate}", stage=lk.next_lowest,
+                         rate=fmt.pct(lk.next_lowest_rate)),
             money_per_year=money, severity="high" if lk.distinguishable else "medium",
             anchor="leaking-stage",
             extra={"from_stage": lk.from_stage, "to_stage": lk.to_stage,
@@ -367,14 +375,20 @@ def findings(res: FunnelResult, currency: str = "EUR") -> list[dict]:
         sig = res.logrank.p_value < 0.05
         out.append(dict(
             key="time-to-convert",
-            sentence=f"Leads from {slow.channel} take a median {slow.median_days:.0f} days to convert "
-            f"(95% CI {slow.ci_low:.0f}–{slow.ci_high:.0f}, n = {int(slow.converted):,}) against "
-            f"{fast.median_days:.0f} days for {fast.channel}; channels "
-            f"{'differ' if sig else 'do not differ detectably'} (log-rank {fmt.pvalue(res.logrank.p_value)}).",
-            action=f"Plan follow-up and cash flow per channel: {slow.channel} leads need longer nurturing.",
-            metric="median days to convert", value=float(slow.median_days),
+            sentence=_("Leads from {slow} take a median {days} days to convert (95% CI {low}–{high}, "
+                       "n = {n}) against {fast_days} days for {fast}; {verdict} (log-rank {p}).",
+                       slow=slow.channel, days=fmt.number(slow.median_days, 0),
+                       low=fmt.number(slow.ci_low, 0), high=fmt.number(slow.ci_high, 0),
+                       n=fmt.count(slow.converted), fast_days=fmt.number(fast.median_days, 0),
+                       fast=fast.channel,
+                       verdict=_("channels differ") if sig else _("channels do not differ detectably"),
+                       p=fmt.pvalue(res.logrank.p_value)),
+            action=_("Plan follow-up and cash flow per channel: {channel} leads need longer "
+                     "nurturing.", channel=slow.channel),
+            metric=_("median days to convert"), value=float(slow.median_days),
             ci_low=float(slow.ci_low), ci_high=float(slow.ci_high), n=int(slow.converted),
-            unit="days", comparison=f"{fast.channel}: {fast.median_days:.0f} days",
+            unit="days", comparison=_("{channel}: {days} days", channel=fast.channel,
+                                      days=fmt.number(fast.median_days, 0)),
             severity="medium" if sig else "info", anchor="time-to-convert",
         ))
     return out
@@ -387,12 +401,14 @@ def traffic_findings(v2l: pd.DataFrame) -> list[dict]:
     r = low.iloc[0]
     return [dict(
         key="visitor-to-lead",
-        sentence=f"Visitors from {r.channel} become leads at {_rate(r)}, below the other "
-        f"channels' {100 * r.rest_rate:.2f}% (significant after Benjamini–Hochberg).",
-        action=f"Review the landing pages and offers seen by {r.channel} visitors.",
-        metric="visitor → lead rate", value=float(r.rate), ci_low=float(r.ci_low),
+        sentence=_("Visitors from {channel} become leads at {rate}, below the other channels' "
+                   "{rest} (significant after Benjamini–Hochberg).",
+                   channel=r.channel, rate=_rate(r), rest=fmt.pct(r.rest_rate, 2)),
+        action=_("Review the landing pages and offers seen by {channel} visitors.",
+                 channel=r.channel),
+        metric=_("visitor → lead rate"), value=float(r.rate), ci_low=float(r.ci_low),
         ci_high=float(r.ci_high), n=int(r.visitors), unit="rate",
-        comparison=f"other channels {100 * r.rest_rate:.2f}%", severity="low",
+        comparison=_("other channels {rate}", rate=fmt.pct(r.rest_rate, 2)), severity="low",
         anchor="visitor-to-lead",
     )]
 
@@ -411,13 +427,14 @@ def store_findings(hourly: pd.DataFrame, orders: pd.DataFrame, start, end) -> li
     money = extra_orders * ticket if np.isfinite(ticket) else None
     return [dict(
         key="weak-store-hour",
-        sentence=f"In the {int(r.hour):02d}:00 slot only {_rate(r)} of store visitors buy, "
-        f"against a typical {100 * typical:.1f}% per slot.",
-        action=f"Staff the {int(r.hour):02d}:00–{int(r.hour) + 1:02d}:00 slot like the busiest ones "
-        "and check queue times.",
-        metric="store conversion per hour slot", value=float(r.rate), ci_low=float(r.ci_low),
+        sentence=_("In the {slot} slot only {rate} of store visitors buy, against a typical "
+                   "{typical} per slot.",
+                   slot=f"{int(r.hour):02d}:00", rate=_rate(r), typical=fmt.pct(typical)),
+        action=_("Staff the {start}–{end} slot like the busiest ones and check queue times.",
+                 start=f"{int(r.hour):02d}:00", end=f"{int(r.hour) + 1:02d}:00"),
+        metric=_("store conversion per hour slot"), value=float(r.rate), ci_low=float(r.ci_low),
         ci_high=float(r.ci_high), n=int(r.visitors), unit="rate",
-        comparison=f"median slot {100 * typical:.1f}%", money_per_year=money,
+        comparison=_("median slot {rate}", rate=fmt.pct(typical)), money_per_year=money,
         severity="medium", anchor="store-hours",
         extra={"extra_orders_per_year": extra_orders, "mean_store_ticket": ticket},
     )]
@@ -425,3 +442,35 @@ def store_findings(hourly: pd.DataFrame, orders: pd.DataFrame, start, end) -> li
 
 def _rate(r) -> str:
     return fmt.rate_ci(r.rate, r.ci_low, r.ci_high, int(r.visitors))
+
+
+# What `comparison_table` shows: the columns of `visitor_to_lead` / `store_hourly_conversion`
+# and their verdicts (data, compared on in code) in the report's language.
+_COMPARISON_LABELS = (N_("channel"), N_("hour"), N_("leads"), N_("orders"), N_("visitors"),
+                      N_("rate"), N_("ci_low"), N_("ci_high"), N_("rest_rate"), N_("difference"),
+                      N_("p_value"), N_("q_value"), N_("verdict"), N_("higher"), N_("lower"),
+                      N_("not distinguishable"), N_("channel in one table only"))
+
+
+def comparison_table(df: pd.DataFrame):
+    """A `visitor_to_lead` or `store_hourly_conversion` table for display: headers and verdicts
+    in the report's language, rates and p-values in its number format."""
+    decimal = numbers.get_decimal_symbol(fmt.current_locale())
+
+    def label(v):
+        return _(v) if v in _COMPARISON_LABELS else v
+
+    def pct(v):
+        return fmt.pct(v, 2)
+
+    def signed(v):
+        return ("+" if v >= 0 else "") + fmt.pct(v, 2)
+
+    def p(v):
+        return format(v, ".2g").replace(".", decimal)
+
+    formats = {"rate": pct, "ci_low": pct, "ci_high": pct, "rest_rate": pct,
+               "difference": signed, "p_value": p, "q_value": p}
+    shown = df.assign(verdict=df["verdict"].map(label)).rename(columns=label)
+    return shown.style.hide(axis="index").format(
+        {label(c): f for c, f in formats.items() if c in df}, na_rep="–")

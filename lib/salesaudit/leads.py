@@ -31,6 +31,7 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from salesaudit import clv, fmt, funnel, stats
+from salesaudit.i18n import N_, _
 
 OTHER = "(other)"
 
@@ -97,7 +98,7 @@ def conversion_model(ripe: pd.DataFrame, final_col: str, by: str = "channel",
             continue
         nested = ripe.dropna(subset=[col]).groupby(col)[by].nunique().max() <= 1
         if nested:
-            dropped[col] = f"each {col} belongs to one {by}: not separable from it"
+            dropped[col] = _("each {column} belongs to one {by}: not separable from it", column=col, by=by)
             continue
         d[col] = _lump(ripe[col], min_level_n).to_numpy()
     quarter = ripe["created_at"].dt.quarter.map("Q{}".format)
@@ -298,26 +299,27 @@ def _quiet_fit(make, args: tuple, initial: np.ndarray | None):
     return None
 
 
-def fit_bgnbd_relaxed(summary: pd.DataFrame, initial: np.ndarray | None = None):
+def fit_bgnbd_relaxed(summary: pd.DataFrame, initial: np.ndarray | None = None, weights=None):
     """clv.fit_bgnbd, retried through `lifetimes` directly with looser optimizer tolerances
     (1e-5, 1e-4, 1e-3) when it does not converge. Customers who never churn push the dropout
     parameter a towards 0, where BFGS stops on precision loss although the likelihood is
     already flat (the expected purchases agree to 0.1% across these tolerances); the looser
     tolerance accepts that optimum. `initial` (log parameters) warm-starts bootstrap refits
-    and skips the strict attempt. None when every fit fails."""
+    and skips the strict attempt; `weights` are per-customer bootstrap counts. None when
+    every fit fails."""
     from lifetimes import BetaGeoFitter
 
     if initial is None:
         with contextlib.redirect_stdout(io.StringIO()):  # lifetimes prints failed optimizations
             try:
-                return clv.fit_bgnbd(summary)
+                return clv.fit_bgnbd(summary, weights=weights)
             except Exception:
                 pass
-    args = (summary["frequency"].to_numpy(), summary["recency"].to_numpy(), summary["T"].to_numpy())
-    return _quiet_fit(lambda: BetaGeoFitter(penalizer_coef=0.0), args, initial)
+    (f, r, t), w = clv.collapse(summary["frequency"], summary["recency"], summary["T"], weights=weights)
+    return _quiet_fit(lambda: BetaGeoFitter(penalizer_coef=0.0), (f.astype(int), r, t, w), initial)
 
 
-def _fit_gamma_gamma_quiet(summary: pd.DataFrame, initial: np.ndarray | None = None):
+def _fit_gamma_gamma_quiet(summary: pd.DataFrame, initial: np.ndarray | None = None, weights=None):
     """clv.fit_gamma_gamma, with the same relaxed retries (and warm start for bootstrap)."""
     from lifetimes import GammaGammaFitter
 
@@ -325,24 +327,28 @@ def _fit_gamma_gamma_quiet(summary: pd.DataFrame, initial: np.ndarray | None = N
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                return clv.fit_gamma_gamma(summary)
+                return clv.fit_gamma_gamma(summary, weights=weights)
             except Exception:
                 pass
-    ok = (summary["frequency"] > 0) & (summary["monetary_value"] > 0)
-    args = (summary["frequency"][ok].to_numpy(), summary["monetary_value"][ok].to_numpy())
-    return _quiet_fit(lambda: GammaGammaFitter(penalizer_coef=0.0), args, initial)
+    ok = ((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).to_numpy()
+    (f, m), w = clv.collapse(summary["frequency"][ok], summary["monetary_value"][ok],
+                             weights=None if weights is None else np.asarray(weights)[ok])
+    return _quiet_fit(lambda: GammaGammaFitter(penalizer_coef=0.0), (f.astype(int), m, w), initial)
 
 
-def _ltv_point(summary: pd.DataFrame, first: np.ndarray, months: np.ndarray, warm=None):
+def _ltv_point(summary: pd.DataFrame, first: np.ndarray, months: np.ndarray, warm=None,
+               weights: np.ndarray | None = None):
     """(cumulative value of a new customer at each month, repeats, spend, params, warm start)
     or None when a fit fails.
 
     Value = mean first-order value + E[repeat purchases by month m] (BG/NBD, for a customer
-    just acquired) x the population mean repeat-purchase value (Gamma-Gamma, p v / (q - 1))."""
-    if (summary["frequency"] > 0).sum() < 10:
+    just acquired) x the population mean repeat-purchase value (Gamma-Gamma, p v / (q - 1)).
+    `weights`: how many times each customer counts (a bootstrap replicate), default once."""
+    w = np.ones(len(summary)) if weights is None else np.asarray(weights, dtype=float)
+    if ((summary["frequency"] > 0).to_numpy() & (w > 0)).sum() < 10:
         return None
-    bgf = fit_bgnbd_relaxed(summary, None if warm is None else warm[0])
-    ggf = _fit_gamma_gamma_quiet(summary, None if warm is None else warm[1])
+    bgf = fit_bgnbd_relaxed(summary, None if warm is None else warm[0], weights)
+    ggf = _fit_gamma_gamma_quiet(summary, None if warm is None else warm[1], weights)
     if bgf is None or ggf is None:
         return None
     weeks = months * 365.25 / 12 / WEEK
@@ -351,7 +357,7 @@ def _ltv_point(summary: pd.DataFrame, first: np.ndarray, months: np.ndarray, war
     params = {**clv.bgnbd_params(bgf), **{k: float(v) for k, v in ggf.params_.items()}}
     start = (np.log(np.maximum(bgf.params_.to_numpy(dtype=float), 1e-12)),
              np.log(ggf.params_.to_numpy(dtype=float)))
-    return float(np.mean(first)) + repeats * spend, repeats, spend, params, start
+    return float(np.average(first, weights=w)) + repeats * spend, repeats, spend, params, start
 
 
 @dataclass(frozen=True)
@@ -392,10 +398,10 @@ def predicted_ltv(orders: pd.DataFrame, acq: pd.DataFrame, as_of, months: int = 
             continue
         curve, repeats, spend, prm, warm = point
         boots = []
-        for _ in range(n_boot):
-            i = rng.integers(0, len(s), len(s))
-            si = s.iloc[i].reset_index(drop=True)
-            b = _ltv_point(si, first[i], np.array([float(months)]), warm)
+        for _boot in range(n_boot):
+            # Resampling customers = giving each the number of times it was drawn.
+            drawn = np.bincount(rng.integers(0, len(s), len(s)), minlength=len(s))
+            b = _ltv_point(s, first, np.array([float(months)]), warm, weights=drawn)
             if b is not None:
                 boots.append(b[0][0])
         lo, hi = (np.quantile(boots, [0.025, 0.975]) if len(boots) >= 10 else (np.nan, np.nan))
@@ -454,7 +460,8 @@ def ltv_table(pred: PredictedLTV | None, observed: pd.DataFrame | None,
     cols = ["channel", "ltv", "ltv_low", "ltv_high", "first"]
     if pred is not None:
         t = pred.table[pred.table["fit"] == "ok"]
-        return t[cols].reset_index(drop=True), f"predicted {pred.months}-month {pred.basis} (BG/NBD + Gamma-Gamma)"
+        return t[cols].reset_index(drop=True), _("predicted {months}-month {basis} (BG/NBD + Gamma-Gamma)",
+                                                  months=pred.months, basis=_basis_label(pred.basis))
     if observed is not None and len(observed):
         for basis in ("margin", "revenue"):
             v = observed[observed["metric"] == f"{basis}_{horizon}d"].dropna(subset=["value"])
@@ -463,8 +470,14 @@ def ltv_table(pred: PredictedLTV | None, observed: pd.DataFrame | None,
                 out = pd.DataFrame({"channel": v["channel"].to_numpy(), "ltv": v["value"].to_numpy(),
                                     "ltv_low": v["ci_low"].to_numpy(), "ltv_high": v["ci_high"].to_numpy()})
                 out["first"] = out["channel"].map(f).to_numpy()
-                return out, f"observed {horizon}-day {basis} of cohorts old enough"
-    return pd.DataFrame(columns=cols), "not available"
+                return out, _("observed {days}-day {basis} of cohorts old enough",
+                              days=horizon, basis=_basis_label(basis))
+    return pd.DataFrame(columns=cols), _("not available")
+
+
+def _basis_label(basis: str) -> str:
+    """The value basis (margin or revenue) in the report's language."""
+    return {"margin": _("margin"), "revenue": _("revenue")}.get(basis, basis)
 
 
 def ratio_interval(a, a_low, a_high, b, b_low, b_high, z: float = 1.959964):
@@ -554,6 +567,9 @@ def reallocation(prof: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- lead quality
 
 
+QUICK_REJECTION = N_("SQLs lost within {days} days")
+
+
 def quality_signals(ripe: pd.DataFrame, stages: list[tuple[str, str]], by: str = "channel",
                     quick_days: float = 7.0) -> pd.DataFrame:
     """Per group, each compared with the rest (Benjamini–Hochberg across groups):
@@ -569,11 +585,13 @@ def quality_signals(ripe: pd.DataFrame, stages: list[tuple[str, str]], by: str =
     later = [c for c in cols[1:]] + (["lost_at"] if "lost_at" in ripe else [])
     untouched = ripe[later].isna().all(axis=1)
     key = ripe[by].fillna("(none)")
-    parts = {"stalled SQLs (never won)": (stalled, is_sql), "untouched leads": (untouched, pd.Series(True, index=ripe.index))}
+    # Signal names stay English (findings compare them); `signal_label` shows them translated.
+    parts = {N_("stalled SQLs (never won)"): (stalled, is_sql),
+             N_("untouched leads"): (untouched, pd.Series(True, index=ripe.index))}
     if "lost_at" in ripe:
         sql_at = _reach_dates(ripe, stages, len(cols) - 2)
         quick = is_sql & ~reach[final] & ((ripe["lost_at"] - sql_at).dt.total_seconds() / 86400 <= quick_days)
-        parts[f"SQLs lost within {quick_days:g} days"] = (quick, is_sql)
+        parts[QUICK_REJECTION.format(days=f"{quick_days:g}")] = (quick, is_sql)
     out = []
     for name, (hit, base) in parts.items():
         g = pd.DataFrame({"hit": hit & base, "base": base}).groupby(key.to_numpy()).sum()
@@ -582,6 +600,14 @@ def quality_signals(ripe: pd.DataFrame, stages: list[tuple[str, str]], by: str =
         cmp.insert(1, "signal", name)
         out.append(cmp)
     return pd.concat(out, ignore_index=True)
+
+
+def signal_label(signal: str) -> str:
+    """A `quality_signals` signal name in the report's language."""
+    head, tail = QUICK_REJECTION.split("{days}")
+    if signal.startswith(head) and signal.endswith(tail):
+        return _(QUICK_REJECTION, days=signal[len(head):len(signal) - len(tail)])
+    return _(signal)
 
 
 def time_to_mql(leads: pd.DataFrame, stages: list[tuple[str, str]], as_of, maturity_days: int,
@@ -640,8 +666,8 @@ def mix_vs_rate(ripe: pd.DataFrame, final_col: str, by: str = "channel",
     delta = b2 - b1
     ch = (r2 - r1)[both]
     paradox = bool(len(ch) > 1 and delta != 0 and (np.sign(ch) == -np.sign(delta)).all())
-    lab1 = f"created before {cut:%Y-%m-%d}"
-    lab2 = f"created on or after {cut:%Y-%m-%d}"
+    lab1 = _("created before {date}", date=f"{cut:%Y-%m-%d}")
+    lab2 = _("created on or after {date}", date=f"{cut:%Y-%m-%d}")
     return MixDecomposition(table, lab1, lab2, float(b1), float(b2), mix, rate, paradox)
 
 
@@ -659,25 +685,28 @@ def findings(conv: pd.DataFrame | None = None, prof: pd.DataFrame | None = None,
     if prof is not None and not prof.empty:
         for r in prof[prof["loses_money"]].itertuples():
             mv = moves[moves["channel"] == r.channel].iloc[0] if moves is not None and len(moves) else None
-            sure = "clearly" if r.clearly_loses else "probably (the interval reaches 1)"
+            sure = _("clearly") if r.clearly_loses else _("probably (the interval reaches 1)")
             if mv is not None:
-                action = (f"Cut {r.channel} spend: that alone avoids a {fmt.money(mv.loss_per_year, currency)} "
-                          f"loss a year; moved to {mv.best_channel}, its {fmt.money(r.spend_per_year, currency)} "
-                          f"would add an estimated {fmt.money(mv.gain_if_moved_per_year, currency)} of value a year "
-                          f"(an upper estimate: it assumes {mv.best_channel} keeps its cost per customer at a "
-                          "larger budget, which rarely holds in full).")
+                action = _("Cut {channel} spend: that alone avoids a {loss} loss a year; moved to {best}, "
+                           "its {spend} would add an estimated {gain} of value a year (an upper estimate: it "
+                           "assumes {best} keeps its cost per customer at a larger budget, which rarely "
+                           "holds in full).",
+                           channel=r.channel, loss=fmt.money(mv.loss_per_year, currency), best=mv.best_channel,
+                           spend=fmt.money(r.spend_per_year, currency),
+                           gain=fmt.money(mv.gain_if_moved_per_year, currency))
             else:
-                action = f"Cut {r.channel} spend or fix its unit economics."
+                action = _("Cut {channel} spend or fix its unit economics.", channel=r.channel)
             out.append(dict(
                 key=f"money-losing-channel-{r.channel}",
-                sentence=f"{r.channel} loses money: each customer costs {fmt.money(r.cac, currency)} "
-                f"to acquire and brings {fmt.money(r.ltv, currency)} in 12 months "
-                f"(LTV:CAC {fmt.value_ci(r.ltv_cac, r.ltv_cac_low, r.ltv_cac_high, digits=2)}), "
-                f"{sure} below break-even.",
+                sentence=_("{channel} loses money: each customer costs {cac} to acquire and brings {ltv} in "
+                           "12 months (LTV:CAC {ratio}), {sure} below break-even.",
+                           channel=r.channel, cac=fmt.money(r.cac, currency), ltv=fmt.money(r.ltv, currency),
+                           ratio=fmt.value_ci(r.ltv_cac, r.ltv_cac_low, r.ltv_cac_high, digits=2), sure=sure),
                 action=action,
-                metric="LTV:CAC", value=float(r.ltv_cac), ci_low=float(r.ltv_cac_low),
+                metric=_("LTV:CAC"), value=float(r.ltv_cac), ci_low=float(r.ltv_cac_low),
                 ci_high=float(r.ltv_cac_high), n=int(r.customers), unit="ratio",
-                comparison=f"best channel {prof.iloc[0].channel} at {prof.iloc[0].ltv_cac:.2f}",
+                comparison=_("best channel {channel} at {ratio}", channel=prof.iloc[0].channel,
+                             ratio=fmt.number(prof.iloc[0].ltv_cac, 2)),
                 money_per_year=None if mv is None else float(mv.gain_if_moved_per_year),
                 severity="high" if r.clearly_loses else "medium", anchor="profitability",
                 extra={"loss_per_year": None if mv is None else float(mv.loss_per_year),
@@ -686,10 +715,12 @@ def findings(conv: pd.DataFrame | None = None, prof: pd.DataFrame | None = None,
         best = prof.iloc[0]
         out.append(dict(
             key="best-channel",
-            sentence=f"{best.channel} returns the most per euro: LTV:CAC {best.ltv_cac:.2f} "
-            f"(CAC {fmt.money(best.cac, currency)}, 12-month value {fmt.money(best.ltv, currency)}).",
-            action=f"Grow {best.channel} first, watching whether its CAC rises with the budget.",
-            metric="LTV:CAC", value=float(best.ltv_cac), ci_low=float(best.ltv_cac_low),
+            sentence=_("{channel} returns the most per euro: LTV:CAC {ratio} (CAC {cac}, 12-month value "
+                       "{ltv}).", channel=best.channel, ratio=fmt.number(best.ltv_cac, 2),
+                       cac=fmt.money(best.cac, currency), ltv=fmt.money(best.ltv, currency)),
+            action=_("Grow {channel} first, watching whether its CAC rises with the budget.",
+                     channel=best.channel),
+            metric=_("LTV:CAC"), value=float(best.ltv_cac), ci_low=float(best.ltv_cac_low),
             ci_high=float(best.ltv_cac_high), n=int(best.customers), unit="ratio",
             severity="info", anchor="profitability", extra={"ltv_source": ltv_source},
         ))
@@ -699,13 +730,15 @@ def findings(conv: pd.DataFrame | None = None, prof: pd.DataFrame | None = None,
             r = lc.iloc[0]
             out.append(dict(
                 key="weak-channel-conversion",
-                sentence=f"Leads from {r.channel} become customers at "
-                f"{fmt.rate_ci(r.rate, r.ci_low, r.ci_high, int(r.entered))}, against "
-                f"{fmt.pct(r.rest_rate)} for the other channels (significant after Benjamini–Hochberg).",
-                action=f"Qualify {r.channel} leads harder before they reach sales, or rebalance budget.",
-                metric="lead → customer rate", value=float(r.rate), ci_low=float(r.ci_low),
+                sentence=_("Leads from {channel} become customers at {rate}, against {rest} for the other "
+                           "channels (significant after Benjamini–Hochberg).", channel=r.channel,
+                           rate=fmt.rate_ci(r.rate, r.ci_low, r.ci_high, int(r.entered)),
+                           rest=fmt.pct(r.rest_rate)),
+                action=_("Qualify {channel} leads harder before they reach sales, or rebalance budget.",
+                         channel=r.channel),
+                metric=_("lead → customer rate"), value=float(r.rate), ci_low=float(r.ci_low),
                 ci_high=float(r.ci_high), n=int(r.entered), unit="rate",
-                comparison=f"other channels {fmt.pct(r.rest_rate)}", severity="medium",
+                comparison=_("other channels {rate}", rate=fmt.pct(r.rest_rate)), severity="medium",
                 anchor="channel-conversion",
             ))
     if signals is not None and not signals.empty:
@@ -714,23 +747,25 @@ def findings(conv: pd.DataFrame | None = None, prof: pd.DataFrame | None = None,
             r = s.sort_values("rate", ascending=False).iloc[0]
             out.append(dict(
                 key="sqls-handed-over-too-early",
-                sentence=f"{fmt.rate_ci(r.rate, r.ci_low, r.ci_high, int(r.of))} of {r.channel} SQLs never "
-                f"become customers, against {fmt.pct(r.rest_rate)} in the other channels: these "
-                "leads reach sales too early.",
-                action=f"Tighten the MQL → SQL hand-over criteria for {r.channel}.",
-                metric="SQLs never won", value=float(r.rate), ci_low=float(r.ci_low),
+                sentence=_("{rate} of {channel} SQLs never become customers, against {rest} in the other "
+                           "channels: these leads reach sales too early.",
+                           rate=fmt.rate_ci(r.rate, r.ci_low, r.ci_high, int(r.of)), channel=r.channel,
+                           rest=fmt.pct(r.rest_rate)),
+                action=_("Tighten the MQL → SQL hand-over criteria for {channel}.", channel=r.channel),
+                metric=_("SQLs never won"), value=float(r.rate), ci_low=float(r.ci_low),
                 ci_high=float(r.ci_high), n=int(r.of), unit="rate",
-                comparison=f"other channels {fmt.pct(r.rest_rate)}", severity="medium",
+                comparison=_("other channels {rate}", rate=fmt.pct(r.rest_rate)), severity="medium",
                 anchor="lead-quality",
             ))
     if simpson is not None and simpson.paradox:
         out.append(dict(
             key="simpson-mix",
-            sentence=f"The blended lead → customer rate moved from {fmt.pct(simpson.blended_first)} to "
-            f"{fmt.pct(simpson.blended_second)} while every channel moved the other way: the "
-            "change comes from the channel mix, not from selling better or worse.",
-            action="Read conversion trends per channel, not blended.",
-            metric="blended lead → customer change",
+            sentence=_("The blended lead → customer rate moved from {first} to {second} while every "
+                       "channel moved the other way: the change comes from the channel mix, not from "
+                       "selling better or worse.", first=fmt.pct(simpson.blended_first),
+                       second=fmt.pct(simpson.blended_second)),
+            action=_("Read conversion trends per channel, not blended."),
+            metric=_("blended lead → customer change"),
             value=simpson.blended_second - simpson.blended_first, unit="rate",
             severity="medium", anchor="simpson",
             extra={"mix_effect": simpson.mix_effect, "rate_effect": simpson.rate_effect},

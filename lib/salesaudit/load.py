@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,9 +26,10 @@ import pandas as pd
 import pandera.errors
 
 import salesaudit
-from salesaudit import contract, fingerprint, paths, reshape
+from salesaudit import arrow, contract, fingerprint, paths, reshape
 from salesaudit.coerce import coerce
 from salesaudit.errors import DataError, IsolationError, Problem
+from salesaudit.i18n import N_
 from salesaudit.params import AuditParams, Join, TableSource
 
 READERS = (".csv", ".csv.gz", ".txt", ".parquet", ".xlsx", ".xls")
@@ -36,14 +38,44 @@ QUALITY_COLUMNS = ["table", "column", "check", "rows", "share", "examples", "act
 LOADER_CODE = fingerprint.library(["load.py", "coerce.py", "contract.py", "params.py", "reshape.py"])
 
 
+class CachedTables(Mapping):
+    """The tables of a cache folder, each read from its parquet file when first asked for:
+    a notebook holds only the tables it uses (a large client's orders and touches are
+    gigabytes in memory; six kernels each holding all of them would not fit)."""
+
+    def __init__(self, folder: Path, rows: dict[str, int]):
+        self.folder, self.rows = folder, rows
+        self._loaded: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self.rows:
+            raise KeyError(name)
+        if name not in self._loaded:
+            try:
+                self._loaded[name] = pd.read_parquet(self.folder / f"{name}.parquet")
+            except FileNotFoundError as err:
+                raise DataError([Problem(name, "the table cache changed while this notebook ran "
+                                         "(another run of the same client rebuilt it)",
+                                         file=str(self.folder), fix="run the notebook again")]) from err
+        return self._loaded[name]
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
 @dataclass
 class AuditData:
-    """The validated tables of one client (missing tables are absent), and their quality."""
+    """The validated tables of one client (missing tables are absent), and their quality.
+    `tables` is a mapping; from the cache its tables are read on first use."""
 
     params: AuditParams
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]
     quality: pd.DataFrame
     sources: dict[str, str] = field(default_factory=dict)  # table -> file path
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows, without reading it
 
     def get(self, name: str) -> pd.DataFrame | None:
         contract.table(name)  # a typo in a notebook fails loudly
@@ -57,7 +89,7 @@ class AuditData:
         return [n for n in names if n not in self.tables]
 
     def row_counts(self) -> list[tuple[str, int]]:
-        return [(n, len(df)) for n, df in self.tables.items()]
+        return [(n, self.rows[n] if n in self.rows else len(self.tables[n])) for n in self.tables]
 
 
 # --------------------------------------------------------------------------- files
@@ -378,7 +410,7 @@ def _soft_quality(df: pd.DataFrame, name: str, params: AuditParams, dupes: int) 
                              share=count / n, examples="; ".join(map(str, examples[:3])),
                              action=action))
 
-    add(None, "exact duplicate rows dropped", dupes, [], "deduplicate the export at the source")
+    add(None, N_("exact duplicate rows dropped"), dupes, [], N_("deduplicate the export at the source"))
     today = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
     start, end = pd.Timestamp(params.period.start), pd.Timestamp(params.period.end)
     t = contract.table(name)
@@ -386,21 +418,21 @@ def _soft_quality(df: pd.DataFrame, name: str, params: AuditParams, dupes: int) 
         s = df[c]
         if pd.api.types.is_datetime64_any_dtype(s):
             fut = s > today
-            add(c, "dates in the future", fut.sum(), s[fut].head(3).tolist(),
-                "check the clock or the date format of the export")
+            add(c, N_("dates in the future"), fut.sum(), s[fut].head(3).tolist(),
+                N_("check the clock or the date format of the export"))
             if c == t.columns[0].name or c in ("ordered_at", "created_at", "opened_at",
                                                 "sent_at", "answered_at"):
                 out = (s < start) | (s > end + pd.Timedelta(days=1))
-                add(c, "rows outside the audit period (kept as history)", out.sum(), [],
-                    "none needed: analyses use the period from params")
+                add(c, N_("rows outside the audit period (kept as history)"), out.sum(), [],
+                    N_("none needed: analyses use the period from params"))
         if c in ("revenue", "amount", "value") and s.notna().sum() > 20:
             q1, q3 = s.quantile([0.25, 0.75])
             hi = q3 + 10 * (q3 - q1)
             out = s > hi
-            add(c, f"outliers above {hi:,.2f} (Q3 + 10×IQR)", out.sum(),
-                s[out].nlargest(3).round(2).tolist(), "check for test orders or unit errors")
+            add(c, N_("outliers above {limit} (Q3 + 10×IQR)").format(limit=f"{hi:,.2f}"), out.sum(),
+                s[out].nlargest(3).round(2).tolist(), N_("check for test orders or unit errors"))
             zero = s == 0
-            add(c, "zero amounts", zero.sum(), [], "check whether these are free items or errors")
+            add(c, N_("zero amounts"), zero.sum(), [], N_("check whether these are free items or errors"))
     return rows
 
 
@@ -477,7 +509,7 @@ def _foreign_key_problems(tables: dict[str, pd.DataFrame], sources: dict[str, st
             if column not in df or parent not in tables:
                 continue
             known = tables[parent][parent_col]
-            orphan = (df[column].notna() & ~df[column].isin(known)).to_numpy(bool)
+            orphan = df[column].notna().to_numpy(bool) & ~arrow.isin(df[column], known)
             if orphan.any():
                 values = df.loc[orphan, column].drop_duplicates().head(5).tolist()
                 problems.append(Problem(
@@ -503,9 +535,9 @@ def _cache_key(params: AuditParams) -> str:
 
 def _read_cache(folder: Path, params: AuditParams) -> AuditData:
     meta = json.loads((folder / "meta.json").read_text())
-    tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in meta["tables"]}
     quality = pd.read_parquet(folder / "quality.parquet")
-    return AuditData(params, tables, quality, meta["sources"])
+    return AuditData(params, CachedTables(folder, meta["rows"]), quality, meta["sources"],
+                     meta["rows"])
 
 
 def _write_cache(folder: Path, data: AuditData, key: str) -> None:
@@ -515,7 +547,7 @@ def _write_cache(folder: Path, data: AuditData, key: str) -> None:
         df.to_parquet(tmp / f"{n}.parquet", index=False)
     data.quality.to_parquet(tmp / "quality.parquet", index=False)
     (tmp / "meta.json").write_text(json.dumps(
-        {"key": key, "tables": list(data.tables), "sources": data.sources}))
+        {"key": key, "rows": dict(data.row_counts()), "sources": data.sources}))
     # Swap in atomically: concurrent notebooks either see the old cache or the new one.
     old = folder.with_name(folder.name + f".old-{os.getpid()}")
     if folder.exists():
@@ -539,8 +571,8 @@ def load(params: AuditParams, use_cache: bool = True) -> AuditData:
         try:
             if json.loads((cache / "meta.json").read_text()).get("key") == key:
                 return _read_cache(cache, params)
-        except (OSError, ValueError):
-            pass  # a damaged cache is rebuilt below
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged or older cache is rebuilt below
     problems: list[Problem] = []
     quality: list[dict] = []
     tables: dict[str, pd.DataFrame] = {}
@@ -557,6 +589,8 @@ def load(params: AuditParams, use_cache: bool = True) -> AuditData:
     data.quality["column"] = data.quality["column"].astype("string")
     if use_cache:
         _write_cache(cache, data, key)
+        del tables, data  # read back lazily: the caller holds only what it uses
+        return _read_cache(cache, params)
     return data
 
 

@@ -10,7 +10,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from babel import numbers
 from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from salesaudit import fmt
+from salesaudit.i18n import N_, _
 
 PALETTE = ["#1f5f8b", "#e07b39", "#3a9d5d", "#b8405e", "#7a5fa6", "#8c7b4f", "#4f8c8c", "#999999"]
 HIGHLIGHT, MUTED = "#b8405e", "#9aa5b1"
@@ -34,6 +38,31 @@ def set_theme() -> None:
 
 def _ax(ax):
     return ax if ax is not None else plt.subplots()[1]
+
+
+# Column names that callers pass and that reach a chart as an axis or legend title: shown in
+# the report's language (other names are shown as they are).
+_COLUMN_LABELS = (N_("channel"), N_("rep_id"), N_("month"), N_("n"), N_("adjusted"), N_("group"))
+
+
+def _column(name: str) -> str:
+    return _(name) if name in _COLUMN_LABELS else name
+
+
+def _whole(v, _pos=None) -> str:
+    """A tick or label as a whole number in the report's locale (1,234 / 1.234)."""
+    return fmt.number(v, 0)
+
+
+def _cell(v, spec: str) -> str:
+    """A heatmap cell written with `spec` (".0%", ",.0f", …) in the report's locale."""
+    if pd.isna(v):
+        return ""
+    if spec.endswith("%") and spec.lstrip(",").startswith("."):
+        return fmt.pct(v, int(spec.lstrip(",")[1:-1] or 0))
+    if spec.endswith("f") and spec.lstrip(",").startswith("."):
+        return fmt.number(v, int(spec.lstrip(",")[1:-1] or 0))
+    return format(v, spec)
 
 
 def rate_with_ci(
@@ -65,9 +94,9 @@ def rate_with_ci(
         ax.axvline(reference, color=MUTED, ls="--", lw=1)
     if n:
         for yi, (hi, nn) in enumerate(zip(d[high], d[n], strict=True)):
-            ax.annotate(f"n={int(nn):,}", (hi, yi), xytext=(6, 0), textcoords="offset points",
+            ax.annotate(f"n={fmt.count(nn)}", (hi, yi), xytext=(6, 0), textcoords="offset points",
                         va="center", fontsize=8, color="#555")
-    ax.set_xlabel("rate (95% interval)")
+    ax.set_xlabel(_("rate (95% interval)"))
     ax.set_ylabel("")
     ax.set_title(title)
     ax.set_xlim(left=max(0.0, float(d[low].min()) - 0.05))
@@ -85,13 +114,13 @@ def funnel(stages: pd.DataFrame, label: str = "stage", count: str = "count",
     ax.invert_yaxis()
     top = float(d[count].max())
     for i, row in d.iterrows():
-        text = f"{int(row[count]):,}"
+        text = fmt.count(row[count])
         if rate and i > 0 and pd.notna(row[rate]):
-            text += f"  ({100 * row[rate]:.1f}% of previous)"
+            text += "  (" + _("{rate} of previous", rate=fmt.pct(row[rate])) + ")"
         ax.annotate(text, (row[count], i), xytext=(4, 0), textcoords="offset points",
                     va="center", fontsize=9)
     ax.set_xlim(0, top * 1.45)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(_whole))
     ax.set_title(title)
     ax.grid(axis="y", visible=False)
     return ax
@@ -99,7 +128,7 @@ def funnel(stages: pd.DataFrame, label: str = "stage", count: str = "count",
 
 def survival_curves(curves: pd.DataFrame, group: str = "group", time: str = "time",
                     value: str = "survival", low: str = "ci_low", high: str = "ci_high",
-                    cumulative: bool = True, xlabel: str = "days", title: str = "", ax=None):
+                    cumulative: bool = True, xlabel: str | None = None, title: str = "", ax=None):
     """Kaplan–Meier step curves per group with interval bands.
 
     With `cumulative=True` the curve shows 1 − S(t) (share converted by day t).
@@ -113,9 +142,9 @@ def survival_curves(curves: pd.DataFrame, group: str = "group", time: str = "tim
         ax.step(d[time], v, where="post", color=c, label=str(g))
         ax.fill_between(d[time], lo, hi, step="post", color=c, alpha=0.15, lw=0)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("share converted" if cumulative else "share not yet converted")
-    ax.legend(title=group)
+    ax.set_xlabel(_("days") if xlabel is None else xlabel)
+    ax.set_ylabel(_("share converted") if cumulative else _("share not yet converted"))
+    ax.legend(title=_column(group))
     ax.set_title(title)
     return ax
 
@@ -135,7 +164,7 @@ def monthly_rates(df: pd.DataFrame, month: str = "month", rate: str = "rate",
             ax.scatter(d.loc[m, month], d.loc[m, rate], facecolor="white", edgecolor=c, zorder=3)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     if hue:
-        ax.legend(title=hue)
+        ax.legend(title=_column(hue))
     ax.set_title(title)
     ax.set_xlabel("")
     return ax
@@ -146,7 +175,8 @@ def heatmap(table: pd.DataFrame, fmt: str = ".0%", mask=None, title: str = "", a
     """A heatmap where masked cells are greyed (too small to read), not hidden."""
     ax = _ax(ax)
     ax.set_facecolor("#e6e6e6")
-    sns.heatmap(table, annot=True, fmt=fmt, mask=mask, cmap=cmap, cbar=False, ax=ax,
+    annot = np.array([[_cell(v, fmt) for v in row] for row in table.to_numpy()], dtype=object)
+    sns.heatmap(table, annot=annot, fmt="", mask=mask, cmap=cmap, cbar=False, ax=ax,
                 annot_kws={"fontsize": 8})
     ax.set_title(title)
     return ax
@@ -180,23 +210,24 @@ def funnel_plot(df: pd.DataFrame, band: pd.DataFrame, reference: float, label: s
     ax = _ax(ax)
     for i, (lv, b) in enumerate(band.groupby("level", sort=True)):
         style = {"color": MUTED, "lw": 1, "ls": "-" if i == 0 else "--"}
-        ax.plot(b["n"], b["low"], label=f"{lv:.1%} limits", **style)
+        ax.plot(b["n"], b["low"], label=_("{level} limits", level=fmt.pct(lv)), **style)
         ax.plot(b["n"], b["high"], **style)
-    ax.axhline(reference, color=PALETTE[0], lw=1, label=f"reference {reference:.1%}")
+    ax.axhline(reference, color=PALETTE[0], lw=1,
+               label=_("reference {rate}", rate=fmt.pct(reference)))
     d = df.reset_index(drop=True)
     colors = [HIGHLIGHT if highlight and v in highlight else PALETTE[0] for v in d[label]]
     ax.scatter(d[n], d[rate], c=colors, zorder=3, s=40)
-    for _, r in d.iterrows():
+    for _i, r in d.iterrows():
         ax.annotate(str(r[label]), (r[n], r[rate]), xytext=(5, 3), textcoords="offset points",
                     fontsize=8)
     ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(_whole))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     lo = min(float(d[rate].min()), reference) - 0.1
     hi = max(float(d[rate].max()), reference) + 0.1
     ax.set_ylim(max(lo, 0.0), min(hi, 1.0))
-    ax.set_xlabel(f"{n} (log scale)")
-    ax.set_ylabel(rate)
+    ax.set_xlabel(_("{n} (log scale)", n=_column(n)))
+    ax.set_ylabel(_column(rate))
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title)
     return ax
@@ -222,9 +253,10 @@ def value_with_ci(df: pd.DataFrame, label: str, value: str = "value", low: str =
     if n:
         right = d[high].fillna(d[value])
         for yi, (hv, nn) in enumerate(zip(right, d[n], strict=True)):
-            ax.annotate(f"n={int(nn):,}", (hv, yi), xytext=(6, 0), textcoords="offset points",
+            ax.annotate(f"n={fmt.count(nn)}", (hv, yi), xytext=(6, 0), textcoords="offset points",
                         va="center", fontsize=8, color="#555")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.4g}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(
+        lambda v, _pos: numbers.format_decimal(v, "#,##0.###", locale=fmt.current_locale())))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("")
     ax.set_title(title)
@@ -241,10 +273,10 @@ def lines(df: pd.DataFrame, x: str, y: str, hue: str, hlines: dict | None = None
         ax.plot(d[x], d[y], color=c, label=str(g))
         if hlines and g in hlines and pd.notna(hlines[g]):
             ax.axhline(hlines[g], color=c, ls="--", lw=1)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_xlabel(x)
+    ax.yaxis.set_major_formatter(FuncFormatter(_whole))
+    ax.set_xlabel(_column(x))
     ax.set_ylabel(ylabel)
-    ax.legend(title=hue)
+    ax.legend(title=_column(hue))
     ax.set_title(title)
     return ax
 
@@ -260,7 +292,7 @@ def download_link(df: pd.DataFrame, filename: str, label: str = ""):
     from IPython.display import HTML
 
     payload = base64.b64encode(df.to_csv(index=False).encode("utf-8")).decode("ascii")
-    text = html.escape(label or f"Download {filename} ({len(df):,} rows)")
+    text = html.escape(label or _("Download {file} ({n} rows)", file=filename, n=fmt.count(len(df))))
     return HTML(f'<a download="{html.escape(filename, quote=True)}" '
                 f'href="data:text/csv;base64,{payload}">{text}</a>')
 
@@ -279,6 +311,6 @@ def heatmap_greyed(table: pd.DataFrame, small: pd.DataFrame, fmt: str = ".0%", t
     ax.grid(False)
     rows, cols = np.nonzero(small.to_numpy() & table.notna().to_numpy())
     for i, j in zip(rows, cols, strict=True):
-        ax.text(j + 0.5, i + 0.5, format(table.iat[i, j], fmt), ha="center", va="center",
+        ax.text(j + 0.5, i + 0.5, _cell(table.iat[i, j], fmt), ha="center", va="center",
                 fontsize=8, color="#8a8a8a")
     return ax

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from babel import numbers
 from scipy import stats as sps
 
 from salesaudit import compare, fmt, stats
+from salesaudit.i18n import N_, _
 
 WEEKDAYS = (0, 1, 2, 3, 4)  # Monday .. Friday
 REPURCHASE_WINDOW_DAYS = 180
@@ -64,6 +66,9 @@ def business_hours_between(start, end, open_hour: float = 9, close_hour: float =
 
 
 # ------------------------------------------------------------------ times
+
+# Grouping columns shown as table headers (`_(by)` in `times_table`).
+GROUP_LABELS = (N_("channel"), N_("category"), N_("agent_id"), N_("month"))
 
 
 def durations(tickets: pd.DataFrame, as_of: pd.Timestamp,
@@ -320,7 +325,7 @@ def repurchase_by_band(rf: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     if "resolution_hours" in rf:
         r = rf.dropna(subset=["resolution_hours"])
         cut = pd.cut(r["resolution_hours"], [0, 24, 72, 168, np.inf], right=False,
-                     labels=["< 1 day", "1–3 days", "3–7 days", "> 7 days"])
+                     labels=[N_("< 1 day"), N_("1–3 days"), N_("3–7 days"), N_("> 7 days")])
         by_res = stats.proportions(r["repurchased"].groupby(cut, observed=True).sum().astype("int64"),
                                    r["repurchased"].groupby(cut, observed=True).size().astype("int64"))
         by_res.index.name = "resolution"
@@ -448,7 +453,7 @@ def analyze(tickets: pd.DataFrame, start, end, surveys: pd.DataFrame | None = No
             if by in tickets:
                 csat_t[by] = csat_by(tickets["csat"], tickets[by].astype("string").fillna("(none)")
                                      .rename(by), asked).reset_index()
-        dists["ticket CSAT (1–5)"] = score_distribution(tickets["csat"], range(1, 6))
+        dists[N_("ticket CSAT (1–5)")] = score_distribution(tickets["csat"], range(1, 6))
     csat_s = nps_s = nps_all = csat_all = None
     if surveys is not None:
         s = surveys[(surveys["answered_at"] >= lo) & (surveys["answered_at"] < hi)]
@@ -459,11 +464,11 @@ def analyze(tickets: pd.DataFrame, start, end, surveys: pd.DataFrame | None = No
             x = int((cs["score"] >= 4).sum())
             l_, h_ = stats.wilson_interval(x, len(cs))
             csat_all = stats.Estimate(x / len(cs), float(l_), float(h_), len(cs))
-            dists["survey CSAT (1–5)"] = score_distribution(cs["score"], range(1, 6))
+            dists[N_("survey CSAT (1–5)")] = score_distribution(cs["score"], range(1, 6))
         if len(ns):
             nps_s = nps_by(ns, month[ns.index]).reset_index()
             nps_all = nps(ns["score"])
-            dists["survey NPS (0–10)"] = score_distribution(ns["score"], range(0, 11))
+            dists[N_("survey NPS (0–10)")] = score_distribution(ns["score"], range(0, 11))
     rf = eff = reff = by_c = by_r = money = None
     days = (hi - lo).days
     per_year = len(tickets) * 365 / days
@@ -500,15 +505,19 @@ def findings(res: ServiceResult, currency: str = "EUR") -> list[dict]:
         separated = slow["median_low"] > fast["median_high"]
         out.append(dict(
             key="first-response",
-            sentence=f"Customers writing by {slow['channel']} wait a median {fmt.number(slow['median'])} hours "
-            f"for a first answer (95% CI {fmt.number(slow['median_low'])}–{fmt.number(slow['median_high'])}, "
-            f"n = {int(slow['tickets']):,}; 90% answered within {fmt.number(slow['p90'])} h) against "
-            f"{fmt.number(fast['median'])} h by {fast['channel']}.",
-            action=f"Set a first-response target for {slow['channel']} (e.g. same working day) and "
-            "staff or automate acknowledgements to meet it.",
-            metric="median first-response time", value=float(slow["median"]),
+            sentence=_("Customers writing by {channel} wait a median {median} hours for a first answer "
+                       "(95% CI {low}–{high}, n = {n}; 90% answered within {p90} h) against "
+                       "{fast_median} h by {fast_channel}.",
+                       channel=slow["channel"], median=fmt.number(slow["median"]),
+                       low=fmt.number(slow["median_low"]), high=fmt.number(slow["median_high"]),
+                       n=fmt.count(slow["tickets"]), p90=fmt.number(slow["p90"]),
+                       fast_median=fmt.number(fast["median"]), fast_channel=fast["channel"]),
+            action=_("Set a first-response target for {channel} (e.g. same working day) and "
+                     "staff or automate acknowledgements to meet it.", channel=slow["channel"]),
+            metric=_("median first-response time"), value=float(slow["median"]),
             ci_low=float(slow["median_low"]), ci_high=float(slow["median_high"]),
-            n=int(slow["tickets"]), unit="hours", comparison=f"{fast['channel']}: {fmt.number(fast['median'])} h",
+            n=int(slow["tickets"]), unit="hours",
+            comparison=_("{channel}: {median} h", channel=fast["channel"], median=fmt.number(fast["median"])),
             severity="medium" if separated else "low", anchor="response-times",
         ))
     overall = {k: res.times.get((k, None, "calendar")) for k in ("first_response", "resolution")}
@@ -518,15 +527,17 @@ def findings(res: ServiceResult, currency: str = "EUR") -> list[dict]:
         fr, rs = (overall[k].iloc[0] for k in ("first_response", "resolution"))
         out.append(dict(
             key="service-times",
-            sentence=f"Half of the tickets get a first answer within {fmt.number(fr['median'])} h "
-            f"(95% CI {fmt.number(fr['median_low'])}–{fmt.number(fr['median_high'])}, "
-            f"n = {int(fr['tickets']):,}) and are resolved within {fmt.number(rs['median'] / 24)} "
-            f"days; one in ten waits more than {fmt.number(rs['p90'] / 24)} days for resolution.",
-            action="Set first-response and resolution targets from these baselines and follow "
-            "the 90th percentile, not only the median.",
-            metric="median resolution time", value=float(rs["median"]),
+            sentence=_("Half of the tickets get a first answer within {median} h (95% CI {low}–{high}, "
+                       "n = {n}) and are resolved within {resolved_days} days; one in ten waits more "
+                       "than {p90_days} days for resolution.",
+                       median=fmt.number(fr["median"]), low=fmt.number(fr["median_low"]),
+                       high=fmt.number(fr["median_high"]), n=fmt.count(fr["tickets"]),
+                       resolved_days=fmt.number(rs["median"] / 24), p90_days=fmt.number(rs["p90"] / 24)),
+            action=_("Set first-response and resolution targets from these baselines and follow "
+                     "the 90th percentile, not only the median."),
+            metric=_("median resolution time"), value=float(rs["median"]),
             ci_low=float(rs["median_low"]), ci_high=float(rs["median_high"]),
-            n=int(rs["tickets"]), unit="hours", comparison="no channel breakdown in the data",
+            n=int(rs["tickets"]), unit="hours", comparison=_("no channel breakdown in the data"),
             severity="info", anchor="response-times",
         ))
     eff = res.csat_effect
@@ -535,19 +546,21 @@ def findings(res: ServiceResult, currency: str = "EUR") -> list[dict]:
         m = res.money or {}
         out.append(dict(
             key="csat-repurchase",
-            sentence=f"Among customers with a ticket, each extra CSAT point goes with "
-            f"{np.exp(eff.coef):.2f}× the odds of buying again within {REPURCHASE_WINDOW_DAYS} days "
-            f"(95% CI {np.exp(eff.ci_low):.2f}–{np.exp(eff.ci_high):.2f}, n = {eff.n:,}; "
-            "controlling for prior purchases; observational, not a proven cause)"
-            + (f"; lifting tickets rated 1–3 to 4 would bring back about "
-               f"{m['extra_customers_per_year']:.0f} customers a year." if m and sig else
-               "." if sig else "; not distinguishable from no association."),
-            action=("Treat service satisfaction as a repurchase driver: follow up every ticket "
-                    "rated 1–3 within a day and review their causes weekly.") if sig else
-            "Raise the CSAT response rate and re-check this link when more ratings are in.",
-            metric="odds ratio of repurchase per CSAT point", value=float(np.exp(eff.coef)),
+            sentence=_("Among customers with a ticket, each extra CSAT point goes with {ratio}× the odds "
+                       "of buying again within {days} days (95% CI {low}–{high}, n = {n}; controlling "
+                       "for prior purchases; observational, not a proven cause)",
+                       ratio=fmt.number(np.exp(eff.coef), 2), days=REPURCHASE_WINDOW_DAYS,
+                       low=fmt.number(np.exp(eff.ci_low), 2), high=fmt.number(np.exp(eff.ci_high), 2),
+                       n=fmt.count(eff.n))
+            + (_("; lifting tickets rated 1–3 to 4 would bring back about {customers} customers a year.",
+                 customers=fmt.number(m["extra_customers_per_year"], 0)) if m and sig else
+               "." if sig else _("; not distinguishable from no association.")),
+            action=_("Treat service satisfaction as a repurchase driver: follow up every ticket "
+                     "rated 1–3 within a day and review their causes weekly.") if sig else
+            _("Raise the CSAT response rate and re-check this link when more ratings are in."),
+            metric=_("odds ratio of repurchase per CSAT point"), value=float(np.exp(eff.coef)),
             ci_low=float(np.exp(eff.ci_low)), ci_high=float(np.exp(eff.ci_high)), n=eff.n,
-            unit="ratio", comparison="1 = no association",
+            unit="ratio", comparison=_("1 = no association"),
             money_per_year=m.get("money_per_year") if sig else None,
             severity="high" if sig and eff.coef > 0 else "info", anchor="service-repurchase",
             extra={"log_odds_per_point": eff.coef, "log_odds_ci": [eff.ci_low, eff.ci_high],
@@ -557,12 +570,15 @@ def findings(res: ServiceResult, currency: str = "EUR") -> list[dict]:
         n = res.nps_overall
         out.append(dict(
             key="nps",
-            sentence=f"NPS is {100 * n.value:+.0f} (95% CI {100 * n.ci_low:+.0f} to {100 * n.ci_high:+.0f}, "
-            f"n = {n.n:,}): {fmt.pct(n.promoters)} promoters, {fmt.pct(n.detractors)} detractors.",
-            action="Report NPS with its interval each month and read the detractors' comments; "
-            "move only on changes larger than the interval.",
-            metric="NPS (points)", value=100 * n.value, ci_low=100 * n.ci_low, ci_high=100 * n.ci_high,
-            n=n.n, unit="count", comparison="promoters minus detractors", severity="info",
+            sentence=_("NPS is {nps} (95% CI {low} to {high}, n = {n}): {promoters} promoters, "
+                       "{detractors} detractors.",
+                       nps=f"{100 * n.value:+.0f}", low=f"{100 * n.ci_low:+.0f}",
+                       high=f"{100 * n.ci_high:+.0f}", n=fmt.count(n.n),
+                       promoters=fmt.pct(n.promoters), detractors=fmt.pct(n.detractors)),
+            action=_("Report NPS with its interval each month and read the detractors' comments; "
+                     "move only on changes larger than the interval."),
+            metric=_("NPS (points)"), value=100 * n.value, ci_low=100 * n.ci_low, ci_high=100 * n.ci_high,
+            n=n.n, unit="count", comparison=_("promoters minus detractors"), severity="info",
             anchor="satisfaction",
         ))
     ag = res.agents.get("csat")
@@ -572,32 +588,50 @@ def findings(res: ServiceResult, currency: str = "EUR") -> list[dict]:
             r = low.sort_values("shrunk").iloc[0]
             out.append(dict(
                 key="agent-csat",
-                sentence=f"Agent {r.agent_id}'s CSAT is {fmt.pct(r.adjusted)} after adjusting for channel, "
-                f"category and month (95% CI {fmt.interval(r.adj_low, r.adj_high)}, n = {int(r.n):,}) "
-                f"against {fmt.pct(r.team_rate)} for the team, lower after Benjamini–Hochberg.",
-                action=f"Review {r.agent_id}'s low-rated tickets with the best-rated agent "
-                f"({ag.iloc[0].agent_id}).",
-                metric="CSAT 4–5 share, adjusted", value=float(r.adjusted), ci_low=float(r.adj_low),
+                sentence=_("Agent {agent}'s CSAT is {csat} after adjusting for channel, category and "
+                           "month (95% CI {ci}, n = {n}) against {team} for the team, lower after "
+                           "Benjamini–Hochberg.",
+                           agent=r.agent_id, csat=fmt.pct(r.adjusted), ci=fmt.interval(r.adj_low, r.adj_high),
+                           n=fmt.count(r.n), team=fmt.pct(r.team_rate)),
+                action=_("Review {agent}'s low-rated tickets with the best-rated agent ({best}).",
+                         agent=r.agent_id, best=ag.iloc[0].agent_id),
+                metric=_("CSAT 4–5 share, adjusted"), value=float(r.adjusted), ci_low=float(r.adj_low),
                 ci_high=float(r.adj_high), n=int(r.n), unit="rate",
-                comparison=f"team {fmt.pct(r.team_rate)}", severity="medium", anchor="agents",
+                comparison=_("team {rate}", rate=fmt.pct(r.team_rate)), severity="medium", anchor="agents",
             ))
     return out
+
+
+def signed(x, digits: int = 0) -> str:
+    """'+12' / '-3': a number with its sign (NPS points, log-odds), in the report's locale."""
+    return fmt.number(x, digits) if pd.isna(x) or x < 0 else "+" + fmt.number(x, digits)
+
+
+def sig2(x) -> str:
+    """Two significant digits (p- and q-values), in the report's locale: 0.032, 0.45."""
+    return "–" if pd.isna(x) else numbers.format_decimal(x, "@#", locale=fmt.current_locale())
+
+
+def p_value(p) -> str:
+    """'p = 0.032', 'p < 0.001', in the report's locale."""
+    return "p < " + fmt.number(0.001, 3) if p < 0.001 else "p = " + sig2(p)
 
 
 def times_table(calendar: pd.DataFrame, business: pd.DataFrame | None, by: str) -> pd.DataFrame:
     """Medians and 90th percentiles with intervals, in calendar hours and, when opening hours
     are known, in business hours, one row per group."""
-    def cells(df: pd.DataFrame, label: str) -> dict:
+    def cells(df: pd.DataFrame, median: str, p90: str) -> dict:
         return {
-            f"median ({label})": [fmt.value_ci(r.median, r.median_low, r.median_high)
-                                  for r in df.itertuples()],
-            f"90th pct ({label})": [fmt.value_ci(r.p90, r.p90_low, r.p90_high)
-                                    for r in df.itertuples()],
+            median: [fmt.value_ci(r.median, r.median_low, r.median_high) for r in df.itertuples()],
+            p90: [fmt.value_ci(r.p90, r.p90_low, r.p90_high) for r in df.itertuples()],
         }
 
-    out = calendar.assign(**cells(calendar, "calendar"))
-    cols = [by, "tickets", "done", "median (calendar)", "90th pct (calendar)"]
+    med, p90 = _("median (calendar)"), _("90th pct (calendar)")
+    out = calendar.assign(**cells(calendar, med, p90))
+    cols = [by, "tickets", "done", med, p90]
     if business is not None:
-        out = out.assign(**cells(business, "business hours"))
-        cols += ["median (business hours)", "90th pct (business hours)"]
-    return out[cols]
+        med, p90 = _("median (business hours)"), _("90th pct (business hours)")
+        out = out.assign(**cells(business, med, p90))
+        cols += [med, p90]
+    # Headers in the report's language; group values (channels, agents) are client data.
+    return out[cols].rename(columns={by: _(by), "tickets": _("tickets"), "done": _("done")})

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from salesaudit import compare, fmt, funnel, stats
+from salesaudit.i18n import _
 
 COVARIATES = ["channel", "value_band", "month"]
 
@@ -313,22 +314,30 @@ def findings(res: TeamResult, currency: str = "EUR") -> list[dict]:
         # Money: the reps flagged lower brought to the team rate, per year.
         gap = ((team - low["adjusted"]).clip(lower=0) * low["n"]).sum()
         money = gap * res.deals_per_year / max(int(f["n"].sum()), 1) * value if value and len(low) else None
-        lows = ", ".join(low["rep_id"]) or "none"
+        lows = ", ".join(low["rep_id"])
+        best = dict(rep=top.rep_id, rate=fmt.pct(top.shrunk), interval=fmt.interval(top.cr_low, top.cr_high),
+                    n=fmt.count(int(top.n)), team_rate=fmt.pct(team))
         out.append(dict(
             key="best-rep",
-            sentence=f"The top-ranked rep, {top.rep_id}, wins {fmt.pct(top.shrunk)} of decided deals after adjusting for "
-            f"lead mix and shrinking toward the team (95% credible interval "
-            f"{fmt.interval(top.cr_low, top.cr_high)}, n = {int(top.n):,}) against a team rate of "
-            f"{fmt.pct(team)}; " + ("the best rep, distinguishable from the team after Benjamini–Hochberg"
-                                     if sig else "not distinguishable from the team after Benjamini–Hochberg")
-            + f"; reps below the team: {lows}.",
-            action=(f"Have {top.rep_id} coach the others on closing (shadowing, call reviews)"
-                    + (f", starting with {lows}." if len(low) else ".")) if sig else
-            "Do not rank reps on these rates yet: no rep differs detectably from the team; "
-            "compare again when more deals have closed.",
-            metric="win rate, adjusted and shrunk", value=float(top.shrunk), ci_low=float(top.cr_low),
+            sentence=(_("The top-ranked rep, {rep}, wins {rate} of decided deals after adjusting for lead mix "
+                        "and shrinking toward the team (95% credible interval {interval}, n = {n}) against a "
+                        "team rate of {team_rate}; the best rep, distinguishable from the team after "
+                        "Benjamini–Hochberg", **best) if sig else
+                      _("The top-ranked rep, {rep}, wins {rate} of decided deals after adjusting for lead mix "
+                        "and shrinking toward the team (95% credible interval {interval}, n = {n}) against a "
+                        "team rate of {team_rate}; not distinguishable from the team after "
+                        "Benjamini–Hochberg", **best))
+            + "; " + (_("reps below the team: {reps}.", reps=lows) if len(low) else
+                      _("reps below the team: none.")),
+            action=(_("Have {rep} coach the others on closing (shadowing, call reviews), starting with "
+                      "{reps}.", rep=top.rep_id, reps=lows) if len(low) else
+                    _("Have {rep} coach the others on closing (shadowing, call reviews).",
+                      rep=top.rep_id)) if sig else
+            _("Do not rank reps on these rates yet: no rep differs detectably from the team; "
+              "compare again when more deals have closed."),
+            metric=_("win rate, adjusted and shrunk"), value=float(top.shrunk), ci_low=float(top.cr_low),
             ci_high=float(top.cr_high), n=int(top.n), unit="rate",
-            comparison=f"team rate {fmt.pct(team)}", money_per_year=money,
+            comparison=_("team rate {rate}", rate=fmt.pct(team)), money_per_year=money,
             severity="high" if sig else "info", anchor="fair-comparison",
             extra={"raw_rate": float(top.rate), "q_value": float(top.q_value),
                    "reps_lower": list(low["rep_id"])},
@@ -337,28 +346,29 @@ def findings(res: TeamResult, currency: str = "EUR") -> list[dict]:
         if raw_top.rep_id != top.rep_id:
             out.append(dict(
                 key="small-sample-rep",
-                sentence=f"{raw_top.rep_id} has the highest raw win rate, "
-                f"{fmt.rate_ci(raw_top.rate, raw_top.ci_low, raw_top.ci_high, int(raw_top.n))}, "
-                f"but on so few deals that after shrinkage it ranks #{int(raw_top['rank'])} "
-                f"({fmt.pct(raw_top.shrunk)}).",
-                action=f"Do not reward or copy {raw_top.rep_id} on this rate yet; review it when "
-                "more deals have closed.",
-                metric="raw win rate", value=float(raw_top.rate), ci_low=float(raw_top.ci_low),
+                sentence=_("{rep} has the highest raw win rate, {rate}, but on so few deals that after "
+                           "shrinkage it ranks #{rank} ({shrunk}).", rep=raw_top.rep_id,
+                           rate=fmt.rate_ci(raw_top.rate, raw_top.ci_low, raw_top.ci_high, int(raw_top.n)),
+                           rank=int(raw_top["rank"]), shrunk=fmt.pct(raw_top.shrunk)),
+                action=_("Do not reward or copy {rep} on this rate yet; review it when more deals have "
+                         "closed.", rep=raw_top.rep_id),
+                metric=_("raw win rate"), value=float(raw_top.rate), ci_low=float(raw_top.ci_low),
                 ci_high=float(raw_top.ci_high), n=int(raw_top.n), unit="rate",
-                comparison=f"shrunk rate {fmt.pct(raw_top.shrunk)}", severity="info",
+                comparison=_("shrunk rate {rate}", rate=fmt.pct(raw_top.shrunk)), severity="info",
                 anchor="fair-comparison",
             ))
     if len(res.gaps) and pd.notna(res.gaps["money_per_year"].iloc[0]):
         g = res.gaps.iloc[0]
         out.append(dict(
             key="stage-gap",
-            sentence=f"At {g.transition}, {g.reps} convert in the team's lower quartile; reaching the "
-            f"median rep ({fmt.pct(g.team_median)}) would add about {g.extra_wins_per_year:.0f} won "
-            f"deals a year.",
-            action=f"Pair {g.reps} with {g.best_rep}, the best rep at {g.transition}.",
-            metric=f"{g.transition} conversion gap", value=float(g.extra_wins_per_year),
+            sentence=_("At {transition}, {reps} convert in the team's lower quartile; reaching the median "
+                       "rep ({median}) would add about {wins} won deals a year.", transition=g.transition,
+                       reps=g.reps, median=fmt.pct(g.team_median), wins=fmt.number(g.extra_wins_per_year, 0)),
+            action=_("Pair {reps} with {best_rep}, the best rep at {transition}.", reps=g.reps,
+                     best_rep=g.best_rep, transition=g.transition),
+            metric=_("{transition} conversion gap", transition=g.transition), value=float(g.extra_wins_per_year),
             n=int(res.deals["decided"].sum()), unit="count",
-            comparison=f"median rep {fmt.pct(g.team_median)}",
+            comparison=_("median rep {rate}", rate=fmt.pct(g.team_median)),
             money_per_year=float(g.money_per_year),
             severity="medium" if (res.fair["verdict"] == "lower").any() else "low",
             anchor="stage-by-rep",
@@ -368,19 +378,23 @@ def findings(res: TeamResult, currency: str = "EUR") -> list[dict]:
         ld = res.load
         hurt = ld.p_value < 0.05 and ld.ci_high < 1
         per_week = float(res.capacity["deals_per_week"].median()) if len(res.capacity) else np.nan
+        load = dict(per_week=fmt.number(per_week, 1), odds_ratio=fmt.number(ld.odds_ratio, 2),
+                    interval=fmt.interval(ld.ci_low, ld.ci_high, lambda v: fmt.number(v, 2)), n=fmt.count(ld.n))
         out.append(dict(
             key="capacity",
-            sentence=f"Reps start a median {per_week:.1f} deals a week; each extra deal in a rep's week "
-            f"multiplies the odds of winning by {ld.odds_ratio:.2f} (95% CI {ld.ci_low:.2f}–{ld.ci_high:.2f}, "
-            f"n = {ld.n:,}), " + ("so load is hurting conversion." if hurt else
-                                  "no detectable sign that the current load hurts conversion."),
-            action=("Hire or rebalance leads toward the less loaded reps before adding lead volume."
-                    if hurt else "Up to the busiest weeks seen so far, more leads per rep did not "
-                    "lower the win rate: add lead volume before adding people, and watch the "
-                    "open-deal backlog."),
-            metric="odds ratio of winning per extra weekly deal", value=ld.odds_ratio,
+            sentence=_("Reps start a median {per_week} deals a week; each extra deal in a rep's week multiplies "
+                       "the odds of winning by {odds_ratio} (95% CI {interval}, n = {n}), so load is hurting "
+                       "conversion.", **load) if hurt else
+            _("Reps start a median {per_week} deals a week; each extra deal in a rep's week multiplies "
+              "the odds of winning by {odds_ratio} (95% CI {interval}, n = {n}), no detectable sign that "
+              "the current load hurts conversion.", **load),
+            action=(_("Hire or rebalance leads toward the less loaded reps before adding lead volume.")
+                    if hurt else _("Up to the busiest weeks seen so far, more leads per rep did not "
+                                   "lower the win rate: add lead volume before adding people, and watch the "
+                                   "open-deal backlog.")),
+            metric=_("odds ratio of winning per extra weekly deal"), value=ld.odds_ratio,
             ci_low=ld.ci_low, ci_high=ld.ci_high, n=ld.n, unit="ratio",
-            comparison="1 = no effect of load", severity="medium" if hurt else "info",
+            comparison=_("1 = no effect of load"), severity="medium" if hurt else "info",
             anchor="capacity",
         ))
     return out

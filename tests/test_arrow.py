@@ -1,0 +1,25 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from salesaudit.arrow import isin
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", object])
+def test_isin_matches_pandas_and_never_matches_missing(dtype):
+    values = pd.Series(["a", None, "b", "c", "a"], dtype=dtype)
+    keys = pd.Series(["a", "c", None], dtype=dtype)
+    expected = values.isin(["a", "c"]).to_numpy(bool)
+    np.testing.assert_array_equal(isin(values, keys), expected)
+    np.testing.assert_array_equal(isin(pd.Index(values), keys), expected)
+
+
+@pytest.mark.parametrize("keys", [{"b"}, ["b"], pd.Index(["b"], dtype="string"), pd.Series(["b"], dtype="str")])
+def test_isin_takes_sets_lists_and_columns(keys):
+    values = pd.Series(["a", "b", None], dtype="string")
+    np.testing.assert_array_equal(isin(values, keys), [False, True, False])
+
+
+def test_isin_of_numbers_falls_back_to_pandas():
+    np.testing.assert_array_equal(isin(pd.Series([1, 2, None]), [1]), [True, False, False])
+    np.testing.assert_array_equal(isin(pd.Series(["x"], dtype="string"), []), [False])
