@@ -23,3 +23,11 @@ def test_isin_takes_sets_lists_and_columns(keys):
 def test_isin_of_numbers_falls_back_to_pandas():
     np.testing.assert_array_equal(isin(pd.Series([1, 2, None]), [1]), [True, False, False])
     np.testing.assert_array_equal(isin(pd.Series(["x"], dtype="string"), []), [False])
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", object])
+def test_codes_are_positions_in_the_keys(dtype):
+    keys = pd.Index(["b", "a", "c"], dtype=dtype)
+    values = pd.Series(["a", None, "c", "z", "b"], dtype=dtype)
+    from salesaudit.arrow import codes
+    np.testing.assert_array_equal(codes(values, keys), [1, -1, 2, -1, 0])

@@ -30,6 +30,27 @@ def test_italian_formats(italian):
     assert fmt.number(1234.56) == "1.234,6"
 
 
+def test_signed_sig_and_pvalue():
+    assert fmt.signed(6.1) == "+6.1" and fmt.signed(-0.4) == "-0.4" and fmt.signed(0, 0) == "+0"
+    assert fmt.signed(0.12, pct=True) == "+12.0%" and fmt.signed(-0.0123, 2, pct=True) == "-1.23%"
+    assert fmt.signed(None) == "–" and fmt.signed(float("nan"), pct=True) == "–"
+    assert fmt.sig(0.032) == "0.032" and fmt.sig(0.0312) == "0.031" and fmt.sig(0.456, 1) == "0.5"
+    assert fmt.sig(3.9e-10) == "3.9E-10" and fmt.sig(0.0) == "0" and fmt.sig(float("nan")) == "–"
+    assert fmt.sig(0.001, None) == "0.001" and fmt.sig(1234.5, None) == "1234.5"
+    assert fmt.sig(3e-05, None) == "3E-5"
+    assert fmt.pvalue(0.0005) == "p < 0.001" and fmt.pvalue(0.032) == "p = 0.032"
+    assert fmt.pvalue(1.0) == "p = 1" and fmt.pvalue(None) == "p = –"
+
+
+def test_italian_signed_sig_and_pvalue(italian):
+    assert fmt.signed(6.1) == "+6,1" and fmt.signed(-0.4) == "-0,4"
+    assert fmt.signed(0.12, pct=True) == "+12,0%" and fmt.signed(-0.0123, 2, pct=True) == "-1,23%"
+    assert fmt.sig(0.032) == "0,032" and fmt.sig(3.9e-10) == "3,9E-10"
+    assert fmt.sig(0.25, None) == "0,25" and fmt.sig(1234.5, None) == "1234,5"
+    assert fmt.pvalue(0.0005) == "p < 0,001" and fmt.pvalue(0.0312) == "p = 0,031"
+    assert fmt.decimal_mark() == ","
+
+
 def test_unknown_locale():
     with pytest.raises(ValueError, match="unknown locale 'klingon'"):
         fmt.set_locale("klingon")

@@ -201,6 +201,20 @@ def test_cache_is_reused_and_invalidated_when_a_file_changes(client):
     assert len(load(params).get("orders")) == 4
 
 
+def test_cached_tables_are_read_only_when_used(client):
+    """A notebook holds only the tables it asks for; a pass over all tables (data quality)
+    reads each once without keeping it."""
+    params = load_params(write_params(client))
+    load(params)
+    data = load(params)  # from the cache
+    assert data.tables._loaded == {}
+    assert dict(data.row_counts())["orders"] == 3 and data.missing("tickets") == ["tickets"]
+    everything = data.all_tables()
+    assert len(everything["orders"]) == 3 and data.tables._loaded == {}
+    orders = data.get("orders")
+    assert list(data.tables._loaded) == ["orders"] and everything["orders"] is orders
+
+
 def test_clients_never_see_each_others_data(tmp_path, monkeypatch):
     """Each client's cache is its own; even a reused client slug with another data folder
     reloads instead of serving the other folder's tables."""

@@ -18,6 +18,7 @@ Rules used throughout (stated in the notebook too):
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,15 +36,15 @@ BANDS = [str(i) for i in range(1, 10)] + ["10+"]
 
 def prepare(orders: pd.DataFrame) -> pd.DataFrame:
     """Orders with `net` (revenue of completed orders, else 0) and `kept` (completed)."""
-    o = orders.copy()
-    if "status" in o:
-        status = o["status"].astype("string").str.lower()
-        kept = (status.isna() | (status == "completed")).to_numpy(dtype=bool)
+    if "status" in orders:
+        # Lower-case the few distinct statuses, not ten million strings.
+        codes, statuses = pd.factorize(orders["status"].astype("string"))
+        completed = np.flatnonzero(pd.Index(statuses).str.lower() == "completed")
+        kept = (codes == -1) | np.isin(codes, completed)
     else:
-        kept = np.ones(len(o), dtype=bool)
-    o["kept"] = kept
-    o["net"] = np.where(kept, o["revenue"].to_numpy(dtype=float, na_value=0.0), 0.0)
-    return o
+        kept = np.ones(len(orders), dtype=bool)
+    net = np.where(kept, orders["revenue"].to_numpy(dtype=float, na_value=0.0), 0.0)
+    return orders.assign(kept=kept, net=net)  # copy-on-write: the other columns are shared
 
 
 def as_of_date(orders: pd.DataFrame, period_end) -> pd.Timestamp:
@@ -169,12 +170,19 @@ def buyer_split(orders: pd.DataFrame, start, end, seed: int = 0) -> BuyerSplit:
 def first_orders(orders: pd.DataFrame, customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per known customer: first and second order time (any status) and whether the first
     order in the data is their acquisition (`is_new`, see the module rules)."""
-    o = known(orders)[["customer_id", "ordered_at"]].sort_values(
-        ["customer_id", "ordered_at"], kind="stable")
-    rank = o.groupby("customer_id", sort=False).cumcount().to_numpy()
-    first = o[rank == 0].set_index("customer_id")["ordered_at"].rename("first_order_at")
-    second = o[rank == 1].set_index("customer_id")["ordered_at"].rename("second_order_at")
-    out = pd.concat([first, second], axis=1)
+    k = known(orders)
+    # Integer customer codes sorted by id, then a stable sort by (code, time): sorting ten
+    # million id strings directly is what made this slow.
+    codes, ids = pd.factorize(k["customer_id"], sort=True)
+    t = k["ordered_at"].to_numpy()
+    order = np.lexsort((t, codes))
+    c, t = codes[order], t[order]
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]]) if len(c) else np.empty(0, dtype=int)
+    has_second = np.diff(np.r_[starts, len(c)]) > 1
+    second = np.full(len(starts), np.datetime64("NaT"), dtype=t.dtype)
+    second[has_second] = t[starts[has_second] + 1]
+    out = pd.DataFrame({"first_order_at": t[starts], "second_order_at": second},
+                       index=pd.Index(ids, name="customer_id"))
     out["is_new"] = True
     if customers is not None and "first_seen_at" in customers:
         data_start = orders["ordered_at"].min().normalize()
@@ -698,7 +706,7 @@ _MAIN_DATE = {"orders": "ordered_at", "leads": "created_at", "tickets": "opened_
               "traffic": "date", "store_traffic": "hour_start", "spend": "period_start"}
 
 
-def data_quality(tables: dict[str, pd.DataFrame], period_start, period_end,
+def data_quality(tables: Mapping[str, pd.DataFrame], period_start, period_end,
                  today=None) -> pd.DataFrame:
     """Per-table checks on the loaded tables: nulls per column, duplicate keys, dates in the
     future / before 1990 / outside the period, orphan keys, outliers (above Q3 + 10×IQR, money
@@ -766,11 +774,12 @@ def data_quality(tables: dict[str, pd.DataFrame], period_start, period_end,
     return out
 
 
-def quality_scores(checks: pd.DataFrame, tables: dict[str, pd.DataFrame],
+def quality_scores(checks: pd.DataFrame, rows: Mapping[str, int],
                    loader: pd.DataFrame | None = None) -> pd.DataFrame:
     """A score per table from 100 (no weighted problem) down to 0: 100 × Π(1 − weight ×
     share) over its problems, and the problem to fix first (largest weight × share).
-    The loader's duplicate-row counts (rows it dropped) are added as "exact duplicate rows"."""
+    The loader's duplicate-row counts (rows it dropped) are added as "exact duplicate rows".
+    `rows`: each loaded table's number of rows (`AuditData.rows`), in the order to list them."""
     c = checks.copy()
     if loader is not None and len(loader):
         dup = loader[loader["check"].str.contains("duplicate", case=False, na=False)]
@@ -782,14 +791,14 @@ def quality_scores(checks: pd.DataFrame, tables: dict[str, pd.DataFrame],
                 "weight": QUALITY_WEIGHTS["exact duplicate rows"],
                 "action": _(QUALITY_ACTIONS["exact duplicate rows"])})], ignore_index=True)
     c["impact"] = c["weight"] * c["share"].clip(0, 1)
-    rows = []
-    for name, df in tables.items():
+    out = []
+    for name, n_rows in rows.items():
         p = c[c["table"] == name]
         score = 100 * float(np.prod(1 - p["impact"].to_numpy())) if len(p) else 100.0
         worst = p.sort_values("impact", ascending=False, kind="stable").head(1)
         fix = (worst.iloc[0] if len(worst) and worst.iloc[0]["impact"] > 0 else None)
-        rows.append(dict(
-            table=name, rows=len(df), score=round(score, 1),
+        out.append(dict(
+            table=name, rows=int(n_rows), score=round(score, 1),
             problems=int((p["impact"] > 0).sum()),
             fix_first="" if fix is None else
             _("{check} ({rows} rows, {share})", check=_(fix["check"]), rows=fmt.count(fix["rows"]),
@@ -797,7 +806,7 @@ def quality_scores(checks: pd.DataFrame, tables: dict[str, pd.DataFrame],
             _("{check} in {column} ({rows} rows, {share})", check=_(fix["check"]),
               column=str(fix["column"]), rows=fmt.count(fix["rows"]), share=fmt.pct(fix["share"])),
             action="" if fix is None else fix["action"]))
-    return pd.DataFrame(rows).sort_values(["score", "table"], kind="stable").reset_index(drop=True)
+    return pd.DataFrame(out).sort_values(["score", "table"], kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- labels
@@ -809,25 +818,17 @@ LOADER_TEXTS = (N_("file has a header but no rows"), N_("export the table again"
                 N_("correct at the source"))
 
 
-def general(x, digits: int | None = None) -> str:
-    """A number in the `g` format ('0.001', '3e-05'), with the locale's decimal mark."""
-    from babel import numbers
-
-    if not isinstance(x, str) and pd.isna(x):
-        return "–"
-    text = x if isinstance(x, str) else format(x, f".{digits}g" if digits else "g")
-    return text.replace(".", numbers.get_decimal_symbol(fmt.current_locale()))
-
-
 _LABELS = [
     (re.compile(r"repeat within (\d+) days"),
      lambda m: _("repeat within {days} days", days=m[1])),
     (re.compile(r"P\(quiet this long\) < (\S+)"),
-     lambda m: _("P(quiet this long) < {p}", p=general(m[1]))),
+     lambda m: _("P(quiet this long) < {p}", p=fmt.sig(float(m[1]), None))),
     (re.compile(r"P\(quiet this long\) ≥ (\S+)"),
-     lambda m: _("P(quiet this long) ≥ {p}", p=general(m[1]))),
-    (re.compile(r"P\(alive\) < (\S+)"), lambda m: _("P(alive) < {p}", p=general(m[1]))),
-    (re.compile(r"P\(alive\) ≥ (\S+)"), lambda m: _("P(alive) ≥ {p}", p=general(m[1]))),
+     lambda m: _("P(quiet this long) ≥ {p}", p=fmt.sig(float(m[1]), None))),
+    (re.compile(r"P\(alive\) < (\S+)"),
+     lambda m: _("P(alive) < {p}", p=fmt.sig(float(m[1]), None))),
+    (re.compile(r"P\(alive\) ≥ (\S+)"),
+     lambda m: _("P(alive) ≥ {p}", p=fmt.sig(float(m[1]), None))),
     (re.compile(r"outliers above (\S+) \(Q3 \+ 10×IQR\)"),
      lambda m: _("outliers above {limit} (Q3 + 10×IQR)",
                  limit=fmt.number(float(m[1].replace(",", "")), 2))),
@@ -855,7 +856,7 @@ def quality_view(df: pd.DataFrame, share_digits: int = 2) -> pd.DataFrame:
     for c in ("check", "action"):
         if c in out:
             out[c] = [label(v) for v in out[c]]
-    formats = {"rows": fmt.count, "problems": fmt.count, "weight": general,
+    formats = {"rows": fmt.count, "problems": fmt.count, "weight": lambda v: fmt.sig(v, None),
                "share": lambda v: fmt.pct(v, share_digits), "score": lambda v: fmt.number(v, 1)}
     for c, f in formats.items():
         if c in out:

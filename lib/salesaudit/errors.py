@@ -59,6 +59,10 @@ class DataError(SalesAuditError):
         head = f"{n} problem{'s' if n > 1 else ''} in the client's data (nothing was run):"
         super().__init__("\n\n".join([head, *map(str, self.problems)]))
 
+    def __reduce__(self):
+        # Rebuilt from its problems when it crosses a process boundary (the runner's workers).
+        return type(self), (self.problems,)
+
 
 class IsolationError(SalesAuditError):
     """A params file points outside its client's data folder."""

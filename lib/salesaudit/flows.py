@@ -67,28 +67,33 @@ def sent_touches(touches: pd.DataFrame) -> pd.DataFrame:
     return touches[touches["group"].fillna("treatment") != "control"]
 
 
-def _customer_orders(orders: pd.DataFrame) -> pd.DataFrame:
+def _customer_orders(orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
     """Orders of known customers sorted by time, with each customer's running count and
-    revenue up to and including the order (for window sums by difference)."""
+    revenue up to and including the order (for window sums by difference); customers are
+    integer codes `_c` into the returned index of ids (merges on strings are slow)."""
     o = orders.loc[orders["customer_id"].notna(), ["customer_id", "ordered_at", "revenue"]]
-    o = o.sort_values(["customer_id", "ordered_at"], kind="stable")
-    g = o.groupby("customer_id", sort=False)
+    c, ids = pd.factorize(o["customer_id"])
+    o = pd.DataFrame({"_c": c, "ordered_at": o["ordered_at"].to_numpy(),
+                      "revenue": o["revenue"].to_numpy(dtype=float, na_value=np.nan)})
+    o = o.sort_values(["_c", "ordered_at"], kind="stable")
+    g = o.groupby("_c", sort=False)
     o = o.assign(cum_orders=g.cumcount().to_numpy() + 1,
                  cum_revenue=g["revenue"].cumsum().fillna(0.0).to_numpy())
     return o.sort_values("ordered_at", kind="stable")[
-        ["customer_id", "ordered_at", "cum_orders", "cum_revenue"]]
+        ["_c", "ordered_at", "cum_orders", "cum_revenue"]], pd.Index(ids)
 
 
-def _running_before(left: pd.DataFrame, time_col: str, cum: pd.DataFrame) -> pd.DataFrame:
-    """Each left row's customer totals strictly before left[time_col] (0 when none)."""
-    key = left[["customer_id", time_col]].reset_index(names="_row").sort_values(time_col,
-                                                                              kind="stable")
-    m = pd.merge_asof(key, cum, left_on=time_col, right_on="ordered_at", by="customer_id",
+def _running_before(codes: np.ndarray, times: pd.Series, cum: pd.DataFrame) -> pd.DataFrame:
+    """Each row's customer totals (customer `codes` as in `_customer_orders`) strictly before
+    `times` (0 when none)."""
+    key = pd.DataFrame({"_row": np.arange(len(codes)), "_c": codes, "_t": times.to_numpy()})
+    key = key.sort_values("_t", kind="stable")
+    m = pd.merge_asof(key, cum, left_on="_t", right_on="ordered_at", by="_c",
                       direction="backward", allow_exact_matches=False)
-    m = m.set_index("_row").reindex(left.index.rename("_row"))
+    m = m.sort_values("_row")
     return pd.DataFrame({"orders": m["cum_orders"].fillna(0).to_numpy(dtype=np.int64),
                          "revenue": m["cum_revenue"].fillna(0.0).to_numpy(dtype=float)},
-                        index=left.index)
+                        index=times.index)
 
 
 # --------------------------------------------------------------------------- attribution
@@ -103,7 +108,7 @@ def attribute_orders(orders: pd.DataFrame, touches: pd.DataFrame | None,
     source ("promotion" when the order carries a promotion_id, else "touch", else
     "spontaneous").
     """
-    out = orders.copy()
+    out = orders.copy(deep=False)  # copy-on-write: only the added columns are new
     out["campaign_id"] = pd.Series(pd.NA, index=out.index, dtype="string")
     out["touch_sent_at"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
     if touches is not None and len(touches) and len(out):
@@ -135,7 +140,7 @@ def touch_outcomes(touches: pd.DataFrame, orders: pd.DataFrame | None,
     """Per touch (control rows included): opened, clicked, and when orders are given the
     customer's orders and revenue in [sent_at, sent_at + window), converted, and mature
     (the window ends by the last order in the data)."""
-    t = touches.copy()
+    t = touches.copy(deep=False)  # copy-on-write: new columns only, the touches are shared
     clicked = t["clicked_at"].notna() if "clicked_at" in t else pd.Series(False, index=t.index)
     opened = t["opened_at"].notna() if "opened_at" in t else pd.Series(False, index=t.index)
     t["opened"] = (opened | clicked).to_numpy(dtype=bool)
@@ -144,11 +149,12 @@ def touch_outcomes(touches: pd.DataFrame, orders: pd.DataFrame | None,
         if "group" in t else False
     if orders is None or orders.empty:
         return t
-    cum = _customer_orders(orders)
+    cum, ids = _customer_orders(orders)
     t["_end"] = t["sent_at"] + _window(window_days)
     t = t[t["customer_id"].notna()]
-    before = _running_before(t, "sent_at", cum)
-    upto = _running_before(t, "_end", cum)
+    codes = arrow.codes(t["customer_id"], ids)
+    before = _running_before(codes, t["sent_at"], cum)
+    upto = _running_before(codes, t["_end"], cum)
     t["window_orders"] = (upto["orders"] - before["orders"]).to_numpy()
     t["window_revenue"] = np.round(upto["revenue"].to_numpy() - before["revenue"].to_numpy(), 2)
     t["converted"] = t["window_orders"].to_numpy() > 0
@@ -738,8 +744,8 @@ def findings(res: FlowsResult, currency: str = "EUR") -> list[dict]:
                            "({revenue_low} to {revenue_high}).",
                            name=name, days=days(res.window_days),
                            control=fmt.pct(r.control_rate), treated=fmt.pct(r.treatment_rate),
-                           uplift=signed(100 * r.uplift), low=signed(100 * r.uplift_low),
-                           high=signed(100 * r.uplift_high), p=fmt.pvalue(r.p_value),
+                           uplift=fmt.signed(100 * r.uplift), low=fmt.signed(100 * r.uplift_low),
+                           high=fmt.signed(100 * r.uplift_high), p=fmt.pvalue(r.p_value),
                            revenue=fmt.money(r.incremental_revenue, currency),
                            revenue_low=fmt.money(r.incr_revenue_low, currency),
                            revenue_high=fmt.money(r.incr_revenue_high, currency)),
@@ -788,8 +794,8 @@ def findings(res: FlowsResult, currency: str = "EUR") -> list[dict]:
             trend_txt = " " + _(
                 "Spontaneous revenue per day changes by {growth} a year (95% CI {low} to "
                 "{high}): {verdict}",
-                growth=signed(tr.growth_per_year, 0, pct=True),
-                low=signed(tr.growth_low, 0, pct=True), high=signed(tr.growth_high, 0, pct=True),
+                growth=fmt.signed(tr.growth_per_year, 0, pct=True),
+                low=fmt.signed(tr.growth_low, 0, pct=True), high=fmt.signed(tr.growth_high, 0, pct=True),
                 verdict=(_("it grows on its own.") if grows else _("it is falling.") if falls
                          else _("no trend is distinguishable.")))
             severity = "medium" if falls else "info"
@@ -903,14 +909,6 @@ def flagged_label(flagged: str) -> str:
     return ", ".join(_(METRIC_LABELS.get(m, m)) for m in flagged.split(", ")) if flagged else ""
 
 
-def signed(x, digits: int = 1, pct: bool = False) -> str:
-    """A difference with its sign in the report's locale: '+6.1', '-0.4', '+12%'."""
-    if x is None or pd.isna(x):
-        return "–"
-    body = fmt.pct(x, digits) if pct else fmt.number(x, digits)
-    return body if body.startswith(("-", "−")) else "+" + body
-
-
 def days(x) -> str:
     """A number of days as `{x:g}` would write it, in the report's locale."""
     return fmt.number(x, 0 if float(x).is_integer() else 1)
@@ -993,10 +991,10 @@ def uplift_table(u: pd.DataFrame, currency: str = "EUR") -> pd.DataFrame:
                                  for r in u.itertuples()],
         _("purchase rate treated / control"): [
             f"{fmt.pct(r.treatment_rate)} / {fmt.pct(r.control_rate)}" for r in u.itertuples()],
-        _("uplift (95% CI)"): [_("{uplift} pts ({low} to {high})", uplift=signed(100 * r.uplift),
-                                 low=signed(100 * r.uplift_low), high=signed(100 * r.uplift_high))
+        _("uplift (95% CI)"): [_("{uplift} pts ({low} to {high})", uplift=fmt.signed(100 * r.uplift),
+                                 low=fmt.signed(100 * r.uplift_low), high=fmt.signed(100 * r.uplift_high))
                                for r in u.itertuples()],
-        _("p-value"): u["p_value"].map(lambda p: f"{p:.2g}"),
+        _("p-value"): u["p_value"].map(fmt.sig),
         _("revenue per customer treated / control"): [
             f"{fmt.money(r.treatment_revenue_per_customer, currency, 2)} / "
             f"{fmt.money(r.control_revenue_per_customer, currency, 2)}" for r in u.itertuples()],
@@ -1020,7 +1018,7 @@ def bands_table(b: pd.DataFrame) -> pd.DataFrame:
             for r in b.itertuples()]
         out[_("difference vs no touch")] = [
             "–" if pd.isna(r.diff_vs_none) else
-            _("{diff} pts ({low} to {high}, {p})", diff=signed(100 * r.diff_vs_none),
-              low=signed(100 * r.diff_low), high=signed(100 * r.diff_high),
+            _("{diff} pts ({low} to {high}, {p})", diff=fmt.signed(100 * r.diff_vs_none),
+              low=fmt.signed(100 * r.diff_low), high=fmt.signed(100 * r.diff_high),
               p=fmt.pvalue(r.p_value)) for r in b.itertuples()]
     return out

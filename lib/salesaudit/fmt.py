@@ -64,6 +64,42 @@ def number(x, digits: int = 1) -> str:
     return "–" if _missing(x) else numbers.format_decimal(x, _digits(digits), locale=_locale)
 
 
+_percent = pct  # `signed`'s `pct` argument hides the function
+
+
+def signed(x, digits: int = 1, pct: bool = False) -> str:
+    """A difference with its sign: '+6.1', '-0.4', '+12.0%' (`pct`: x is a share)."""
+    if _missing(x):
+        return "–"
+    body = _percent(x, digits) if pct else number(x, digits)
+    if body.startswith(("-", "−", numbers.get_minus_sign_symbol(_locale))):
+        return body
+    return numbers.get_plus_sign_symbol(_locale) + body
+
+
+def sig(x, digits: int | None = 2) -> str:
+    """'0.032', '3.9E-10': `digits` significant digits (p- and q-values); `None` writes it
+    as Python's 'g' format would (6 digits, scientific when very small or large)."""
+    if _missing(x):
+        return "–"
+    digits = digits or 6
+    # Python rounds and picks plain or scientific notation as 'g' does; Babel writes it.
+    text = format(float(x), f".{digits}g")
+    if "e" in text:
+        pattern = "0" + ("." + "#" * (digits - 1) if digits > 1 else "") + "E0"
+        return numbers.format_scientific(float(text), pattern, locale=_locale)
+    value = float(text)
+    # Babel writes a significant-digits 0 as '0.0' ('g': '0') and cannot round infinity.
+    pattern = "0" if value == 0 or math.isinf(value) else "@" + "#" * (digits - 1)
+    return numbers.format_decimal(value, pattern, locale=_locale)
+
+
+def decimal_mark() -> str:
+    """The locale's decimal mark, for tables pandas formats itself
+    (`Styler.format(precision=2, decimal=fmt.decimal_mark())`)."""
+    return numbers.get_decimal_symbol(_locale)
+
+
 def interval(lo, hi, fmt=pct) -> str:
     return "" if _missing(lo) or _missing(hi) else f"{fmt(lo)}–{fmt(hi)}"
 
@@ -88,4 +124,4 @@ def pvalue(p) -> str:
     """'p = 0.032', 'p < 0.001': never 'p = 0'."""
     if _missing(p):
         return "p = –"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+    return f"p < {number(0.001, 3)}" if p < 0.001 else f"p = {sig(p)}"

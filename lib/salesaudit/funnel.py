@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from babel import numbers
 
 from salesaudit import fmt, stats
 from salesaudit.i18n import N_, _
@@ -455,22 +454,15 @@ _COMPARISON_LABELS = (N_("channel"), N_("hour"), N_("leads"), N_("orders"), N_("
 def comparison_table(df: pd.DataFrame):
     """A `visitor_to_lead` or `store_hourly_conversion` table for display: headers and verdicts
     in the report's language, rates and p-values in its number format."""
-    decimal = numbers.get_decimal_symbol(fmt.current_locale())
-
     def label(v):
         return _(v) if v in _COMPARISON_LABELS else v
 
     def pct(v):
         return fmt.pct(v, 2)
 
-    def signed(v):
-        return ("+" if v >= 0 else "") + fmt.pct(v, 2)
-
-    def p(v):
-        return format(v, ".2g").replace(".", decimal)
-
     formats = {"rate": pct, "ci_low": pct, "ci_high": pct, "rest_rate": pct,
-               "difference": signed, "p_value": p, "q_value": p}
+               "difference": lambda v: fmt.signed(v, 2, pct=True),
+               "p_value": fmt.sig, "q_value": fmt.sig}
     shown = df.assign(verdict=df["verdict"].map(label)).rename(columns=label)
     return shown.style.hide(axis="index").format(
         {label(c): f for c, f in formats.items() if c in df}, na_rep="–")

@@ -65,6 +65,29 @@ class CachedTables(Mapping):
     def __len__(self) -> int:
         return len(self.rows)
 
+    def passing(self) -> Mapping[str, pd.DataFrame]:
+        """The same tables for one pass over all of them (the data-quality checks): each is
+        read when asked for and not kept, unless a notebook already holds it."""
+        return _Passing(self)
+
+
+class _Passing(Mapping):
+    def __init__(self, cached: CachedTables):
+        self.cached = cached
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in self.cached._loaded:
+            return self.cached._loaded[name]
+        if name not in self.cached.rows:
+            raise KeyError(name)
+        return pd.read_parquet(self.cached.folder / f"{name}.parquet")
+
+    def __iter__(self):
+        return iter(self.cached.rows)
+
+    def __len__(self) -> int:
+        return len(self.cached.rows)
+
 
 @dataclass
 class AuditData:
@@ -87,6 +110,11 @@ class AuditData:
 
     def missing(self, *names: str) -> list[str]:
         return [n for n in names if n not in self.tables]
+
+    def all_tables(self) -> Mapping[str, pd.DataFrame]:
+        """Every table, for one pass over all of them, without holding them all in memory
+        at once (from the cache each is read when reached and then let go)."""
+        return self.tables.passing() if isinstance(self.tables, CachedTables) else self.tables
 
     def row_counts(self) -> list[tuple[str, int]]:
         return [(n, self.rows[n] if n in self.rows else len(self.tables[n])) for n in self.tables]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -34,6 +35,9 @@ from salesaudit.load import file_hashes, load
 from salesaudit.params import load_params
 
 NOTEBOOK_PARAMETERS = {"params_path", "run_dir"}
+# Fresh worker processes (not forks of the runner): they share no memory with it, see the
+# environment as it is now, and a notebook's kernel starts from a clean process.
+_WORKERS = multiprocessing.get_context("spawn")
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]  # silence kernel start-up noise
 SUMMARY = "summary"
 PACKAGES = ["salesaudit", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
@@ -115,6 +119,11 @@ def quiet_kernels() -> None:
     os.environ["PYTHONWARNINGS"] = "ignore::DeprecationWarning"
 
 
+def _build_table_cache(params_file: str) -> None:
+    """Validate and cache the client's tables (in a worker process)."""
+    load(load_params(params_file))
+
+
 def _execute(src: str, out: str, parameters: dict, cwd: str) -> tuple[float, str]:
     """Run one notebook (in a worker process). Returns (seconds, error summary or '')."""
     import papermill
@@ -193,7 +202,11 @@ def run(
     params_file = paths.resolve(params_path)
     params = load_params(params_file)
     on_event(f"params ok: {params.client} ({params.period})")
-    data = load(params)  # raises DataError before any notebook starts
+    # Validate (raises DataError before any notebook starts) and fill the table cache in a
+    # worker: a large client's tables never enter this process, whose memory every run pays.
+    with ProcessPoolExecutor(max_workers=1, mp_context=_WORKERS) as pool:
+        pool.submit(_build_table_cache, str(params_file)).result()
+    data = load(params)  # from the cache: row counts only, no table is read
     on_event("data ok: " + ", ".join(f"{n} {r:,}" for n, r in data.row_counts()))
 
     notebooks = discover()
@@ -243,7 +256,7 @@ def run(
         if not batch:
             return
         workers = max(1, min(jobs or os.cpu_count() or 1, len(batch)))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_WORKERS) as pool:
             futures = {
                 pool.submit(_execute, str(_source_in(nb, params.language, run_dir)),
                             str(run_dir / "executed" / nb.path.name),

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from babel import numbers
 from scipy import stats as sps
 
 from salesaudit import compare, fmt, stats
@@ -600,21 +599,6 @@ def findings(res: ServiceResult, currency: str = "EUR") -> list[dict]:
                 comparison=_("team {rate}", rate=fmt.pct(r.team_rate)), severity="medium", anchor="agents",
             ))
     return out
-
-
-def signed(x, digits: int = 0) -> str:
-    """'+12' / '-3': a number with its sign (NPS points, log-odds), in the report's locale."""
-    return fmt.number(x, digits) if pd.isna(x) or x < 0 else "+" + fmt.number(x, digits)
-
-
-def sig2(x) -> str:
-    """Two significant digits (p- and q-values), in the report's locale: 0.032, 0.45."""
-    return "–" if pd.isna(x) else numbers.format_decimal(x, "@#", locale=fmt.current_locale())
-
-
-def p_value(p) -> str:
-    """'p = 0.032', 'p < 0.001', in the report's locale."""
-    return "p < " + fmt.number(0.001, 3) if p < 0.001 else "p = " + sig2(p)
 
 
 def times_table(calendar: pd.DataFrame, business: pd.DataFrame | None, by: str) -> pd.DataFrame:
