@@ -31,3 +31,12 @@ def test_codes_are_positions_in_the_keys(dtype):
     values = pd.Series(["a", None, "c", "z", "b"], dtype=dtype)
     from salesaudit.arrow import codes
     np.testing.assert_array_equal(codes(values, keys), [1, -1, 2, -1, 0])
+
+
+def test_lookup_is_reindex_by_ids():
+    from salesaudit.arrow import lookup
+    when = pd.Series(pd.to_datetime(["2025-01-01", "2025-02-01"]), index=pd.Index(["a", "b"], dtype="string"))
+    ids = pd.Series(["b", "z", None, "a"], dtype="string")
+    np.testing.assert_array_equal(lookup(when, ids), when.reindex(ids.to_numpy()).to_numpy())
+    frame = pd.DataFrame({"x": [1.5, 2.5]}, index=when.index)
+    np.testing.assert_array_equal(lookup(frame, ids)["x"].to_numpy(), [2.5, np.nan, np.nan, 1.5])

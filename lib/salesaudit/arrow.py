@@ -50,3 +50,14 @@ def codes(values: pd.Series | pd.Index, keys: pd.Index) -> np.ndarray:
     right = right.combine_chunks() if isinstance(right, pa.ChunkedArray) else right
     pos = pc.index_in(left, value_set=right, skip_nulls=True)
     return pc.fill_null(pos, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def lookup(values: pd.Series | pd.DataFrame, ids: pd.Series) -> np.ndarray | pd.DataFrame:
+    """`values.reindex(ids)` for a frame or series indexed by distinct ids, as arrays in the
+    order of `ids` (missing where an id is absent), without hashing the id strings in Python."""
+    pos = codes(ids, values.index)
+    if isinstance(values, pd.Series):
+        return pd.api.extensions.take(values.array, pos, allow_fill=True).to_numpy() \
+            if not isinstance(values.array, np.ndarray) else \
+            pd.api.extensions.take(values.to_numpy(), pos, allow_fill=True)
+    return pd.DataFrame({c: lookup(values[c], ids) for c in values.columns})

@@ -242,13 +242,14 @@ def monthly_new_returning(orders: pd.DataFrame, start, end,
     fo = first_orders(o, customers)
     po = known(in_period(o, start, end))
     t = po["ordered_at"]
-    f = fo.reindex(po["customer_id"].to_numpy())
+    pos = arrow.codes(po["customer_id"], fo.index)  # every customer here has a first order
+    f = fo.iloc[pos]
     same_month = ((t.dt.year.to_numpy() == f["first_order_at"].dt.year.to_numpy())
                   & (t.dt.month.to_numpy() == f["first_order_at"].dt.month.to_numpy()))
     new = f["is_new"].to_numpy(dtype=bool) & same_month
     d = pd.DataFrame({"month": t.dt.to_period("M").to_numpy(),
                       "type": np.where(new, N_("new"), N_("returning")),
-                      "customer_id": po["customer_id"].to_numpy(), "net": po["net"].to_numpy()})
+                      "customer_id": pos, "net": po["net"].to_numpy()})  # codes: counted, not shown
     out = d.groupby(["month", "type"], sort=True).agg(
         customers=("customer_id", "nunique"), orders=("net", "size"), revenue=("net", "sum"))
     out = out.reset_index()
@@ -279,12 +280,13 @@ def cohorts(orders: pd.DataFrame, as_of, customers: pd.DataFrame | None = None,
     k = known(o)
     k = k[arrow.isin(k["customer_id"], fo.index) & (k["ordered_at"] <= pd.Timestamp(as_of)).to_numpy()]
     cohort = fo["first_order_at"].dt.to_period("M")
-    c_of = cohort.reindex(k["customer_id"].to_numpy()).to_numpy()
+    pos = arrow.codes(k["customer_id"], fo.index)  # k holds only customers of fo
+    c_of = cohort.to_numpy()[pos]
     t = k["ordered_at"]
-    f = fo["first_order_at"].reindex(k["customer_id"].to_numpy())
+    f = fo["first_order_at"].iloc[pos]
     age = ((t.dt.year.to_numpy() - f.dt.year.to_numpy()) * 12
            + t.dt.month.to_numpy() - f.dt.month.to_numpy())
-    d = pd.DataFrame({"cohort": c_of, "age": age, "customer_id": k["customer_id"].to_numpy(),
+    d = pd.DataFrame({"cohort": c_of, "age": age, "customer_id": pos,
                       "net": k["net"].to_numpy()})
     d = d[d["age"] <= max_age]
     sizes = cohort.value_counts().sort_index()
@@ -446,7 +448,7 @@ def rhythm_scores(orders: pd.DataFrame, as_of, min_orders: int = 4, p_gap: float
     s["broken"] = np.where(own, s["p_quiet"] < p_gap, s["p_alive"] < p_alive_max)
     # What they used to bring a year: completed revenue in the 365 days up to their last
     # purchase (less for customers active for less than a year: no extrapolation).
-    last = s["last"].reindex(days["customer_id"].to_numpy()).to_numpy()
+    last = arrow.lookup(s["last"], days["customer_id"])
     recent = days["day"].to_numpy() > last - np.timedelta64(365, "D")
     s["revenue_per_year"] = (pd.Series(np.where(recent, days["net"].to_numpy(), 0.0))
                              .groupby(days["customer_id"].to_numpy()).sum()
@@ -530,7 +532,7 @@ def card_flags(orders: pd.DataFrame, customers: pd.DataFrame | None) -> pd.Serie
         return orders["loyalty_card"].astype("boolean").fillna(False).astype(bool)
     if customers is not None and "loyalty_member_since" in customers:
         since = customers.set_index("customer_id")["loyalty_member_since"]
-        s = since.reindex(orders["customer_id"].to_numpy()).to_numpy()
+        s = arrow.lookup(since, orders["customer_id"])
         return pd.Series((orders["ordered_at"].to_numpy() >= s), index=orders.index)
     return None
 
@@ -559,7 +561,7 @@ def _did(o: pd.DataFrame, customers: pd.DataFrame, as_of, window: int,
     keep = elig_m | elig_c
     cust = pd.DataFrame({"join": join[keep], "member": member[keep]}, index=first.index[keep])
     x = k[arrow.isin(k["customer_id"], cust.index)]
-    j = cust["join"].reindex(x["customer_id"].to_numpy()).to_numpy()
+    j = arrow.lookup(cust["join"], x["customer_id"])
     t = x["ordered_at"].to_numpy()
     before = (t >= j - w.to_timedelta64()) & (t < j)
     after = (t >= j) & (t < j + w.to_timedelta64())
