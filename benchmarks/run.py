@@ -275,10 +275,12 @@ def kernel_start(out: Path, reps: int = 3) -> dict:
 
 
 def audit_run(params: Path, client: str, jobs: int | None, force: bool, timeout: float,
-              out: Path, tag: str) -> dict:
+              out: Path, tag: str, max_memory: float | None = None) -> dict:
     cmd = [str(BIN / "salesaudit"), "run", str(params)] + (["--force"] if force else [])
     if jobs:
         cmd += ["--jobs", str(jobs)]
+    if max_memory:
+        cmd += ["--max-memory", str(max_memory)]
     r = measure(cmd, timeout, out / "logs" / f"run-{client}-{tag}.log")
     lines = r.pop("lines")
     res = {**r}
@@ -298,7 +300,7 @@ def audit_run(params: Path, client: str, jobs: int | None, force: bool, timeout:
                 res["phases"]["exit_s"] = round(r["seconds"] - t_pub, 2)
     done_nbs = {}
     for _, line in lines:
-        mm = re.match(r"(?:ok  |FAIL) \d\d_(\w+)\.ipynb \(([\d.]+) s\)", line)
+        mm = re.match(r"(?:ok  |FAIL) \d\d_(\w+)\.ipynb \(([\d.]+) s[,)]", line)
         if mm:
             done_nbs[mm.group(1)] = float(mm.group(2))
     if done_nbs:
@@ -309,6 +311,7 @@ def audit_run(params: Path, client: str, jobs: int | None, force: bool, timeout:
         m = json.loads(manifest.read_text())
         if force or not res["up_to_date"]:
             res["notebooks"] = {k: v["seconds"] for k, v in m["notebooks"].items()}
+            res["kernel_peak_mb"] = {k: v.get("peak_mb") for k, v in m["notebooks"].items()}
         res["rows"] = m.get("rows")
     return res
 
@@ -442,6 +445,10 @@ def markdown(res: dict) -> str:
         ("**full run --force: status**", lambda s: s.get("run", {}).get("status", "–")),
         ("**full run --force: wall (s)**", lambda s: fmt_s(s.get("run", {}).get("seconds"))),
         ("**peak RSS, process tree (MB)**", lambda s: f"{s.get('run', {}).get('peak_rss_mb', 0):,}"),
+        ("· largest kernel peak (MB)", lambda s: (lambda k: f"{max(k.values()):,.0f} ({max(k, key=k.get)})"
+                                                  if k else "–")(
+            {n: v for n, v in (s.get("run", {}).get("kernel_peak_mb") or {}).items() if v})),
+        ("· memory budget (--max-memory, GB)", lambda s: str(s.get("max_memory") or "default")),
         ("· start-up + params (s)", lambda s: fmt_s(s.get("run", {}).get("phases", {}).get("startup_s"))),
         ("· validate + load (s)", lambda s: fmt_s(s.get("run", {}).get("phases", {}).get("load_s"))),
         ("· execute notebooks, wall (s)", lambda s: fmt_s(s.get("run", {}).get("phases", {}).get("execute_s"))),
@@ -493,6 +500,8 @@ def main(argv=None) -> int:
                     help="customers per demo client (about 5 orders each)")
     ap.add_argument("--out", type=Path, default=Path("build/bench"))
     ap.add_argument("--jobs", type=int, default=None, help="notebooks in parallel (default: cores)")
+    ap.add_argument("--max-memory", type=float, default=None,
+                    help="GB passed to salesaudit run --max-memory (default: its own)")
     ap.add_argument("--skip-baseline", action="store_true",
                     help="do not run the plain papermill + nbconvert baseline")
     ap.add_argument("--baseline-max", type=int, default=200_000,
@@ -567,7 +576,9 @@ def main(argv=None) -> int:
                                         out / "logs" / f"load-{client}-cold.log")
         s["rows"] = s.get("load_cold", {}).get("rows")
         print(f"  validate+load (cold): {s['load_cold']}", flush=True)
-        s["run"] = audit_run(params, client, args.jobs, True, args.timeout, out, "force")
+        s["max_memory"] = args.max_memory
+        s["run"] = audit_run(params, client, args.jobs, True, args.timeout, out, "force",
+                             args.max_memory)
         print(f"  run --force: {s['run']}", flush=True)
         save()
         if s["run"]["status"] != "ok":

@@ -54,3 +54,15 @@ def test_italian_signed_sig_and_pvalue(italian):
 def test_unknown_locale():
     with pytest.raises(ValueError, match="unknown locale 'klingon'"):
         fmt.set_locale("klingon")
+
+
+def test_dates_follow_the_locale():
+    import datetime as dt
+
+    fmt.set_locale("it_IT")
+    try:
+        assert fmt.period(dt.date(2025, 1, 1), dt.date(2025, 12, 31)) == "1 gen 2025 – 31 dic 2025"
+        assert fmt.timestamp_utc(dt.datetime(2026, 11, 23, 22, 5)) == "23 nov 2026 22:05 UTC"
+    finally:
+        fmt.set_locale("en_US")
+    assert fmt.date(dt.date(2025, 1, 31)) == "Jan 31, 2025"

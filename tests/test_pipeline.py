@@ -185,3 +185,17 @@ def test_unchanged_rerun_reuses_everything_and_a_change_reruns_only_what_depends
     assert m["notebooks"]["funnel"]["reused"] and m["notebooks"]["reporting"]["reused"]
     assert (report / "team_effectiveness.html").is_file() and (report / "funnel.html").is_file()
     assert "A note added by the test." in (report / "team_effectiveness.html").read_text()
+
+
+def test_notebooks_start_while_their_memory_fits_the_budget():
+    from salesaudit.pipeline import admissible
+
+    need = {"reporting": 6000, "flows": 5000, "funnel": 1000, "team": 1500}.get
+    pending = ["reporting", "flows", "funnel", "team"]
+    # 6 GB + 5 GB would exceed 8 GB: the small one goes beside the large one instead.
+    assert admissible(pending, [], 2, 8000, need) == ["reporting", "funnel"]
+    assert admissible(["flows", "team"], ["reporting"], 2, 8000, need) == ["team"]
+    # Alone, a notebook always runs, even above the budget; no budget limit: in order.
+    assert admissible(["flows"], [], 2, 1000, need) == ["flows"]
+    assert admissible(pending, [], 2, float("inf"), need) == ["reporting", "flows"]
+    assert admissible(pending, ["x"], 1, float("inf"), need) == []

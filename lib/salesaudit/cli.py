@@ -116,13 +116,16 @@ def run(
     only: Annotated[list[str] | None, typer.Option(help="run only this component")] = None,
     jobs: Annotated[int | None, typer.Option(help="notebooks in parallel (default: cores)")] = None,
     force: Annotated[bool, typer.Option(help="run every notebook even if nothing changed")] = False,
+    max_memory: Annotated[float | None, typer.Option(
+        help="GB the notebooks running at once may use together, judged by each one's peak "
+             "in the last run (default: 70% of the memory available)")] = None,
 ) -> None:
     """Validate, run every notebook, render and publish reports/<client>/."""
     from salesaudit import pipeline
 
     t0 = time.perf_counter()
     result = pipeline.run(paths.resolve(params_file, base=Path.cwd()), only=only, jobs=jobs,
-                          on_event=lambda m: typer.echo(m), force=force)
+                          on_event=lambda m: typer.echo(m), force=force, max_memory_gb=max_memory)
     typer.secho(f"done in {time.perf_counter() - t0:.1f} s: {result.report_dir / 'index.html'}",
                 fg="green")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from babel import Locale, UnknownLocaleError, numbers
+from babel import Locale, UnknownLocaleError, dates, numbers
 
 DEFAULT_LOCALES = {"en": "en_US", "it": "it_IT"}
 _locale = Locale.parse("en_US")
@@ -125,3 +125,18 @@ def pvalue(p) -> str:
     if _missing(p):
         return "p = –"
     return f"p < {number(0.001, 3)}" if p < 0.001 else f"p = {sig(p)}"
+
+
+def date(d) -> str:
+    """A date in the locale's medium format: 'Jan 31, 2025', '31 gen 2025'."""
+    return "–" if d is None else dates.format_date(d, "medium", locale=_locale)
+
+
+def period(start, end) -> str:
+    """'Jan 1, 2025 – Dec 31, 2025' / '1 gen 2025 – 31 dic 2025'."""
+    return f"{date(start)} – {date(end)}"
+
+
+def timestamp_utc(t) -> str:
+    """A UTC time of day after its date: 'Nov 23, 2026 22:10 UTC'."""
+    return f"{date(t)} {t:%H:%M} UTC"

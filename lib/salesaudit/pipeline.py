@@ -19,16 +19,17 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from salesaudit import fingerprint, i18n, paths, pdf, render
+from salesaudit import fingerprint, fmt, i18n, paths, pdf, render
 from salesaudit.errors import PipelineError, SalesAuditError, UsageError
 from salesaudit.i18n import _
 from salesaudit.load import file_hashes, load
@@ -63,6 +64,7 @@ class NotebookResult:
     output: str
     error: str = ""
     reused: bool = False  # unchanged inputs, params and code: the previous execution is kept
+    peak_mb: float = 0.0  # the kernel's peak memory
 
 
 @dataclass
@@ -124,24 +126,54 @@ def _build_table_cache(params_file: str) -> None:
     load(load_params(params_file))
 
 
-def _execute(src: str, out: str, parameters: dict, cwd: str) -> tuple[float, str]:
-    """Run one notebook (in a worker process). Returns (seconds, error summary or '')."""
+class _KernelMemory(threading.Thread):
+    """Peak RSS (MB) of this worker's child processes — the notebook's kernel — sampled."""
+
+    def __init__(self, every: float = 0.25):
+        super().__init__(daemon=True)
+        self.every, self.peak, self._stop_event = every, 0.0, threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop_event.wait(self.every):
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total / 2**20)
+
+    def stop(self) -> float:
+        self._stop_event.set()
+        self.join()
+        return round(self.peak, 1)
+
+
+def _execute(src: str, out: str, parameters: dict, cwd: str) -> tuple[float, str, float]:
+    """Run one notebook (in a worker process). Returns (seconds, error summary or '', peak
+    memory of its kernel in MB)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     t0 = time.perf_counter()
+    memory = _KernelMemory()
+    memory.start()
     try:
         papermill.execute_notebook(
             src, out, parameters=parameters, kernel_name="python3", progress_bar=False,
             log_output=False, cwd=cwd, extra_arguments=KERNEL_ARGS,
         )
-        return time.perf_counter() - t0, ""
+        error = ""
     except PapermillExecutionError as err:
         tb = "\n".join(err.traceback) if err.traceback else ""
         tb = re.sub(r"\x1b\[[0-9;]*m", "", tb)
-        return time.perf_counter() - t0, f"cell {err.exec_count}: {err.ename}: {err.evalue}\n{tb}"
+        error = f"cell {err.exec_count}: {err.ename}: {err.evalue}\n{tb}"
     except Exception as err:  # kernel died, timeout, unreadable notebook …
-        return time.perf_counter() - t0, "".join(traceback.format_exception_only(err)).strip()
+        error = "".join(traceback.format_exception_only(err)).strip()
+    return time.perf_counter() - t0, error, memory.stop()
 
 
 def _source_in(nb: Notebook, language: str, run_dir: Path) -> Path:
@@ -192,12 +224,16 @@ def run(
     reports_root: Path | None = None,
     on_event: Callable[[str], None] = lambda msg: None,
     force: bool = False,
+    max_memory_gb: float | None = None,
 ) -> RunResult:
     """Validate, execute, render and publish one client's audit.
 
     A notebook whose inputs, params, own source and library code are unchanged since the
     published report is not executed again: its executed copy and findings are reused (like
-    Quarto's freeze). With nothing changed at all, nothing is redone. `force` runs everything."""
+    Quarto's freeze). With nothing changed at all, nothing is redone. `force` runs everything.
+    Notebooks run `jobs` at a time, the longest of the last run first, and a notebook waits
+    while the peaks (last run) of those running and its own would exceed the memory budget
+    (`max_memory_gb`, default 70% of the available memory)."""
     started = dt.datetime.now(dt.UTC)
     params_file = paths.resolve(params_path)
     params = load_params(params_file)
@@ -251,24 +287,36 @@ def run(
         on_event(f"same {nb.path.name} (unchanged: previous execution kept)")
         return True
 
+    history = _previous_runs(report_dir)  # slug -> seconds and peak_mb of the last run
+    budget = memory_budget_mb(max_memory_gb)
+
+    def need(nb: Notebook) -> float:
+        return float(history.get(nb.slug, {}).get("peak_mb") or 0.0)
+
     def execute(batch: list[Notebook]) -> None:
         batch = [nb for nb in batch if not reuse(nb)]
         if not batch:
             return
         workers = max(1, min(jobs or os.cpu_count() or 1, len(batch)))
+        # Longest first (by the last run; new notebooks first of all): the run ends sooner.
+        pending = sorted(batch, key=lambda nb: -history.get(nb.slug, {}).get("seconds", 1e9))
+        running: dict = {}
         with ProcessPoolExecutor(max_workers=workers, mp_context=_WORKERS) as pool:
-            futures = {
-                pool.submit(_execute, str(_source_in(nb, params.language, run_dir)),
-                            str(run_dir / "executed" / nb.path.name),
-                            parameters, str(paths.NOTEBOOKS)): nb
-                for nb in batch
-            }
-            for fut in as_completed(futures):
-                nb = futures[fut]
-                seconds, error = fut.result()
-                out = str(run_dir / "executed" / nb.path.name)
-                result.results.append(NotebookResult(nb.slug, seconds, not error, out, error))
-                on_event(f"{'ok  ' if not error else 'FAIL'} {nb.path.name} ({seconds:.1f} s)")
+            while pending or running:
+                for nb in admissible(pending, list(running.values()), workers, budget, need):
+                    pending.remove(nb)
+                    running[pool.submit(_execute, str(_source_in(nb, params.language, run_dir)),
+                                        str(run_dir / "executed" / nb.path.name),
+                                        parameters, str(paths.NOTEBOOKS))] = nb
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    nb = running.pop(fut)
+                    seconds, error, peak_mb = fut.result()
+                    out = str(run_dir / "executed" / nb.path.name)
+                    result.results.append(NotebookResult(nb.slug, seconds, not error, out, error,
+                                                         peak_mb=peak_mb))
+                    on_event(f"{'ok  ' if not error else 'FAIL'} {nb.path.name} "
+                             f"({seconds:.1f} s, {peak_mb / 1024:.1f} GB)")
 
     quiet_kernels()
     execute(components)
@@ -308,6 +356,39 @@ def run_keys(notebooks: list[Notebook], params_file: Path, inputs: dict[str, str
         if nb.slug == SUMMARY:
             keys[nb.slug] = fingerprint.of(base, nb.path.read_bytes(), json.dumps(keys, sort_keys=True))
     return keys
+
+
+def admissible(pending: list, running: list, workers: int, budget_mb: float, need) -> list:
+    """Which of `pending` (in order) to start now beside `running`: at most `workers` in all,
+    skipping any whose memory `need` would take the total over `budget_mb` — except that one
+    notebook always runs, however large."""
+    start: list = []
+    for nb in pending:
+        if len(running) + len(start) >= workers:
+            break
+        busy = running + start
+        if busy and sum(map(need, busy)) + need(nb) > budget_mb:
+            continue
+        start.append(nb)
+    return start
+
+
+def memory_budget_mb(max_memory_gb: float | None = None) -> float:
+    """How much memory the notebooks running at once may use together: `max_memory_gb`, or
+    70% of the memory available now (the rest for the runner, the OS and the user)."""
+    import psutil
+
+    if max_memory_gb is not None:
+        return max_memory_gb * 1024
+    return 0.7 * psutil.virtual_memory().available / 2**20
+
+
+def _previous_runs(report_dir: Path) -> dict[str, dict]:
+    """Each notebook's seconds and peak memory in the published report's run."""
+    try:
+        return json.loads((report_dir / "manifest.json").read_text()).get("notebooks", {})
+    except (OSError, ValueError):
+        return {}
 
 
 def _published_keys(report_dir: Path) -> dict[str, str]:
@@ -371,10 +452,11 @@ def _publish(staging: Path, report_dir: Path, result: RunResult, params, data, p
     ]
     pages.sort(key=lambda pg: (pg.slug != "index", pg.notebook.name))
     pages.append(_methods_page(staging / "notebooks" / "methods.ipynb", params.language))
+    fmt.set_locale(params.number_locale)
     site = render.SiteInfo(
         client_name=params.name,
-        period=str(params.period),
-        run_date=started.strftime("%Y-%m-%d %H:%M UTC"),
+        period=fmt.period(params.period.start, params.period.end),
+        run_date=fmt.timestamp_utc(started),
         sources=data.row_counts(),
         language=params.language,
     )
@@ -402,8 +484,8 @@ def _publish(staging: Path, report_dir: Path, result: RunResult, params, data, p
         "rows": dict(data.row_counts()),
         "versions": _versions(),
         "git_commit": _git_commit(),
-        "notebooks": {r.slug: {"seconds": round(r.seconds, 2), "ok": r.ok, "reused": r.reused}
-                      for r in result.results},
+        "notebooks": {r.slug: {"seconds": round(r.seconds, 2), "ok": r.ok, "reused": r.reused,
+                               "peak_mb": r.peak_mb} for r in result.results},
         # Keys of the notebooks this report holds: this run's, and a partial run's others.
         "keys": {**(published if only else {}),
                  **{r.slug: result.keys[r.slug] for r in result.results}},
