@@ -160,3 +160,8 @@ def test_italian_findings_are_written_in_italian_with_italian_numbers(italian_re
     assert re.search(r"\d+,\d%\s\(\d+,\d%–\d+,\d%", index)
     manifest = json.loads((italian_report / "manifest.json").read_text())
     assert manifest["params"]["language"] == "it"
+
+
+def test_stored_english_values_are_labelled_where_shown(italian):
+    assert i18n.label("not distinguishable") == i18n.catalog("it")["not distinguishable"]
+    assert i18n.label(3.5) == 3.5 and i18n.label(None) is None and i18n.label("") == ""

@@ -31,7 +31,7 @@ import statsmodels.api as sm
 from scipy import stats as sps
 
 from salesaudit import arrow, fmt, stats
-from salesaudit.i18n import N_, _
+from salesaudit.i18n import N_, _, label
 
 # A campaign under-performs when its rate is credibly below (1 - MARGIN) x its peers' rate.
 MARGIN = 0.25
@@ -908,11 +908,6 @@ PEER_GROUPS = (N_("flow"), N_("campaign"), N_("other"), N_("promotion"), N_("new
 METRIC_LABELS = {"open": N_("open"), "click": N_("click"), "conversion": N_("conversion")}
 RATE_LABELS = {"open": N_("open rate"), "click": N_("click rate"),
                "conversion": N_("conversion rate")}
-
-
-def label(value):
-    """A verdict, band, responder group or peer group in the report's language."""
-    return _(value) if isinstance(value, str) and value else value
 
 
 def flagged_label(flagged: str) -> str:

@@ -76,6 +76,12 @@ def _(text: str, /, **fields: object) -> str:
     return out.format(**fields) if fields else out
 
 
+def label(value: object) -> object:
+    """A value the library keeps in English because code compares it (a verdict, a band, a
+    group) as the reader sees it; numbers and missing values pass through unchanged."""
+    return _(value) if isinstance(value, str) and value else value
+
+
 def N_(text: str, /) -> str:
     """Mark `text` for translation where it is defined (module level, before the language
     is known); translate it with `_(text)` where it is shown."""
