@@ -182,7 +182,10 @@ def campaign_metrics(outcomes: pd.DataFrame, campaigns: pd.DataFrame | None,
     """One row per campaign or flow: sent, recipients, open / click / click-to-open /
     conversion rates with Wilson intervals, revenue per touch in the window with its
     interval, and (given attributed orders) last-touch attributed orders and revenue."""
-    s = outcomes[~outcomes["control"]]
+    # Only the columns used: filtering copies, and outcomes can be tens of millions of rows.
+    used = [c for c in ("campaign_id", "customer_id", "opened", "clicked", "mature", "converted",
+                        "window_revenue") if c in outcomes]
+    s = outcomes.loc[~outcomes["control"].to_numpy(), used]
     g = s.groupby("campaign_id", sort=True)
     out = pd.DataFrame({"sent": g.size(), "recipients": g["customer_id"].nunique(),
                         "opened": g["opened"].sum(), "clicked": g["clicked"].sum()})
@@ -375,8 +378,9 @@ def _promotion_touches(outcomes: pd.DataFrame, campaigns: pd.DataFrame) -> pd.Da
     if "promotion_id" not in campaigns or "converted" not in outcomes:
         return pd.DataFrame(columns=["promotion_id", "customer_id", "converted"])
     camp = campaigns.loc[campaigns["promotion_id"].notna(), ["campaign_id", "promotion_id"]]
-    s = outcomes[~outcomes["control"] & outcomes["mature"]]
-    return s[["campaign_id", "customer_id", "converted"]].merge(camp, on="campaign_id")
+    keep = (~outcomes["control"] & outcomes["mature"]).to_numpy()
+    s = outcomes.loc[keep, ["campaign_id", "customer_id", "converted"]]  # filter the 3 columns only
+    return s.merge(camp, on="campaign_id")
 
 
 def _tagged(orders: pd.DataFrame | None, start, end) -> pd.DataFrame:
@@ -534,7 +538,7 @@ def touch_frequency(touches: pd.DataFrame, orders: pd.DataFrame | None, start,
     lo, hi = period_bounds(start, end)
     months = pd.period_range(lo, hi - pd.Timedelta(days=1), freq="M")
     k = len(months)
-    s = sent_touches(touches)
+    s = sent_touches(touches[[c for c in ("customer_id", "sent_at", "group") if c in touches]])
     s = s[s["customer_id"].notna()]
     sp = _in_period(s, "sent_at", start, end)
     cust = pd.Index(sp["customer_id"].unique())
