@@ -22,6 +22,14 @@ def _arrow(values) -> pa.Array | pa.ChunkedArray | None:
     return None
 
 
+def _value_set(right: pa.Array | pa.ChunkedArray, like: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """`right` as one array of `like`'s string type (pyarrow compares string and large_string
+    only after a cast)."""
+    if pa.types.is_large_string(like.type) != pa.types.is_large_string(right.type):
+        right = right.cast(like.type)
+    return right.combine_chunks() if isinstance(right, pa.ChunkedArray) else right
+
+
 def isin(values: pd.Series | pd.Index, keys) -> np.ndarray:
     """Boolean array: which `values` are among `keys` (missing values never are)."""
     left = _arrow(values)
@@ -30,9 +38,7 @@ def isin(values: pd.Series | pd.Index, keys) -> np.ndarray:
         if right is None:
             right = pa.array(pd.Series(list(keys) if isinstance(keys, (set, frozenset)) else keys,
                                        dtype="string").array)
-        if pa.types.is_large_string(left.type) != pa.types.is_large_string(right.type):
-            right = right.cast(left.type)
-        right = pc.unique(right.combine_chunks() if isinstance(right, pa.ChunkedArray) else right)
+        right = pc.unique(_value_set(right, left))
         found = pc.is_in(left, value_set=right.drop_null(), skip_nulls=True)
         return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
     known = pd.Series(list(keys) if isinstance(keys, (set, frozenset)) else keys).dropna()
@@ -45,10 +51,7 @@ def codes(values: pd.Series | pd.Index, keys: pd.Index) -> np.ndarray:
     left, right = _arrow(values), _arrow(keys)
     if left is None or right is None:
         return pd.Index(keys).get_indexer(values)
-    if pa.types.is_large_string(left.type) != pa.types.is_large_string(right.type):
-        right = right.cast(left.type)
-    right = right.combine_chunks() if isinstance(right, pa.ChunkedArray) else right
-    pos = pc.index_in(left, value_set=right, skip_nulls=True)
+    pos = pc.index_in(left, value_set=_value_set(right, left), skip_nulls=True)
     return pc.fill_null(pos, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
@@ -57,7 +60,5 @@ def lookup(values: pd.Series | pd.DataFrame, ids: pd.Series) -> np.ndarray | pd.
     order of `ids` (missing where an id is absent), without hashing the id strings in Python."""
     pos = codes(ids, values.index)
     if isinstance(values, pd.Series):
-        return pd.api.extensions.take(values.array, pos, allow_fill=True).to_numpy() \
-            if not isinstance(values.array, np.ndarray) else \
-            pd.api.extensions.take(values.to_numpy(), pos, allow_fill=True)
+        return pd.api.extensions.take(values.array, pos, allow_fill=True).to_numpy()
     return pd.DataFrame({c: lookup(values[c], ids) for c in values.columns})

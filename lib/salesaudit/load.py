@@ -48,16 +48,20 @@ class CachedTables(Mapping):
         self._loaded: dict[str, pd.DataFrame] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._loaded:
+            self._loaded[name] = self.read(name)
+        return self._loaded[name]
+
+    def read(self, name: str) -> pd.DataFrame:
+        """The table from its parquet file, not kept."""
         if name not in self.rows:
             raise KeyError(name)
-        if name not in self._loaded:
-            try:
-                self._loaded[name] = pd.read_parquet(self.folder / f"{name}.parquet")
-            except FileNotFoundError as err:
-                raise DataError([Problem(name, "the table cache changed while this notebook ran "
-                                         "(another run of the same client rebuilt it)",
-                                         file=str(self.folder), fix="run the notebook again")]) from err
-        return self._loaded[name]
+        try:
+            return pd.read_parquet(self.folder / f"{name}.parquet")
+        except FileNotFoundError as err:
+            raise DataError([Problem(name, "the table cache changed while this notebook ran "
+                                     "(another run of the same client rebuilt it)",
+                                     file=str(self.folder), fix="run the notebook again")]) from err
 
     def __iter__(self):
         return iter(self.rows)
@@ -76,11 +80,8 @@ class _Passing(Mapping):
         self.cached = cached
 
     def __getitem__(self, name: str) -> pd.DataFrame:
-        if name in self.cached._loaded:
-            return self.cached._loaded[name]
-        if name not in self.cached.rows:
-            raise KeyError(name)
-        return pd.read_parquet(self.cached.folder / f"{name}.parquet")
+        loaded = self.cached._loaded.get(name)
+        return self.cached.read(name) if loaded is None else loaded
 
     def __iter__(self):
         return iter(self.cached.rows)

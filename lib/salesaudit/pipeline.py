@@ -270,7 +270,8 @@ def run(
     parameters = {"params_path": str(params_file), "run_dir": str(run_dir)}
     inputs = file_hashes(params)
     result.keys = run_keys(notebooks, params_file, inputs)
-    published = _published_keys(report_dir)
+    manifest = _published_manifest(report_dir)
+    published = manifest.get("keys", {})
     previous = {} if force else published  # what may be reused
 
     def reuse(nb: Notebook) -> bool:
@@ -287,7 +288,7 @@ def run(
         on_event(f"same {nb.path.name} (unchanged: previous execution kept)")
         return True
 
-    history = _previous_runs(report_dir)  # slug -> seconds and peak_mb of the last run
+    history = manifest.get("notebooks", {})  # slug -> seconds and peak_mb of the last run
     budget = memory_budget_mb(max_memory_gb)
 
     def need(nb: Notebook) -> float:
@@ -383,17 +384,11 @@ def memory_budget_mb(max_memory_gb: float | None = None) -> float:
     return 0.7 * psutil.virtual_memory().available / 2**20
 
 
-def _previous_runs(report_dir: Path) -> dict[str, dict]:
-    """Each notebook's seconds and peak memory in the published report's run."""
+def _published_manifest(report_dir: Path) -> dict:
+    """The published report's manifest: its run keys and each notebook's seconds and peak
+    memory ({} when there is no report yet)."""
     try:
-        return json.loads((report_dir / "manifest.json").read_text()).get("notebooks", {})
-    except (OSError, ValueError):
-        return {}
-
-
-def _published_keys(report_dir: Path) -> dict[str, str]:
-    try:
-        return json.loads((report_dir / "manifest.json").read_text()).get("keys", {})
+        return json.loads((report_dir / "manifest.json").read_text())
     except (OSError, ValueError):
         return {}
 
