@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesaudit.arrow import isin
+from salesaudit.arrow import codes, isin, lookup
 
 
 @pytest.mark.parametrize("dtype", ["string", "str", object])
@@ -29,14 +29,18 @@ def test_isin_of_numbers_falls_back_to_pandas():
 def test_codes_are_positions_in_the_keys(dtype):
     keys = pd.Index(["b", "a", "c"], dtype=dtype)
     values = pd.Series(["a", None, "c", "z", "b"], dtype=dtype)
-    from salesaudit.arrow import codes
     np.testing.assert_array_equal(codes(values, keys), [1, -1, 2, -1, 0])
 
 
 def test_lookup_is_reindex_by_ids():
-    from salesaudit.arrow import lookup
     when = pd.Series(pd.to_datetime(["2025-01-01", "2025-02-01"]), index=pd.Index(["a", "b"], dtype="string"))
     ids = pd.Series(["b", "z", None, "a"], dtype="string")
     np.testing.assert_array_equal(lookup(when, ids), when.reindex(ids.to_numpy()).to_numpy())
     frame = pd.DataFrame({"x": [1.5, 2.5]}, index=when.index)
     np.testing.assert_array_equal(lookup(frame, ids)["x"].to_numpy(), [2.5, np.nan, np.nan, 1.5])
+
+
+def test_codes_of_a_categorical_map_its_categories():
+    values = pd.Series(pd.Categorical(["b", None, "a", "b", "z"], categories=["z", "b", "a"]))
+    keys = pd.Index(["a", "b", "c"], dtype="string")
+    assert codes(values, keys).tolist() == [1, -1, 0, 1, -1]

@@ -113,6 +113,63 @@ def test_touch_outcomes_sum_the_orders_in_each_touch_window():
     assert t["mature"].tolist() == [True, True, True, False]  # 03-28 + 7 d > 03-30
 
 
+def _random_case(seed: int, n_orders: int = 400, n_touches: int = 600):
+    """Few customers and few distinct times, so that ties, repeats, anonymous orders,
+    customers never touched and touches of customers who never ordered all occur."""
+    rng = np.random.default_rng(seed)
+
+    def day(n):  # 40 distinct half-days: many ties
+        return T("2025-01-01") + pd.to_timedelta(rng.integers(0, 40, n) * 12, unit="h")
+
+    def cust(n, k):  # k customers and missing ids
+        return [None if i == k else f"C{i}" for i in rng.integers(0, k + 1, n)]
+
+    orders = pd.DataFrame({"order_id": [f"O{i}" for i in range(n_orders)],
+                           "customer_id": cust(n_orders, 12), "ordered_at": day(n_orders),
+                           "revenue": rng.integers(1, 100, n_orders).astype(float),
+                           "promotion_id": None}).astype(
+        {"order_id": "string", "customer_id": "string", "promotion_id": "string"})
+    touches = pd.DataFrame({"campaign_id": [f"K{i}" for i in rng.integers(0, 4, n_touches)],
+                            "customer_id": cust(n_touches, 15), "sent_at": day(n_touches),
+                            "opened_at": pd.NaT, "clicked_at": pd.NaT,
+                            "group": rng.choice(["treatment", "control", None], n_touches)})
+    return orders, touches.astype({"campaign_id": "string", "customer_id": "string",
+                                   "group": "string"})
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_windows_and_last_touch_equal_a_brute_force_scan(seed):
+    orders, touches = _random_case(seed)
+    window = pd.Timedelta(days=W)
+    out = flows.touch_outcomes(touches, orders, W).reset_index(drop=True)
+    t = touches[touches["customer_id"].notna()].reset_index(drop=True)
+    for i, r in t.iterrows():  # the definition, row by row (small data)
+        o = orders[(orders["customer_id"] == r.customer_id) & (orders["ordered_at"] >= r.sent_at)
+                   & (orders["ordered_at"] < r.sent_at + window)]
+        assert out.loc[i, "window_orders"] == len(o)
+        assert out.loc[i, "window_revenue"] == pytest.approx(o["revenue"].sum())
+    a = flows.attribute_orders(orders, touches, W)
+    sent = touches[touches["group"].fillna("treatment") != "control"]
+    for i, r in orders.iterrows():
+        c = sent[(sent["customer_id"] == r.customer_id) & (sent["sent_at"] <= r.ordered_at)
+                 & (sent["sent_at"] > r.ordered_at - window)] if pd.notna(r.customer_id) else sent[:0]
+        # Last touch; among simultaneous ones the largest campaign_id.
+        best = c.sort_values(["sent_at", "campaign_id"]).tail(1)
+        got = a.loc[i, "campaign_id"]
+        if best.empty:
+            assert pd.isna(got) and pd.isna(a.loc[i, "touch_sent_at"])
+        else:
+            assert got == best["campaign_id"].iloc[0]
+            assert a.loc[i, "touch_sent_at"] == best["sent_at"].iloc[0]
+
+
+def test_attribution_when_no_touch_was_sent():
+    orders = _orders([("O1", "C1", "2025-03-02", 10, None)])
+    touches = _touches([("K1", "C1", "2025-03-01", None, None, "control")])
+    a = flows.attribute_orders(orders, touches, W)
+    assert a["source"].tolist() == ["spontaneous"] and a["campaign_id"].isna().all()
+
+
 # --------------------------------------------------------------------------- campaigns
 
 

@@ -48,6 +48,10 @@ def isin(values: pd.Series | pd.Index, keys) -> np.ndarray:
 def codes(values: pd.Series | pd.Index, keys: pd.Index) -> np.ndarray:
     """Position of each of `values` in `keys` (distinct), −1 when absent or missing: integer
     keys for joins and merge_asof, which are much slower on strings."""
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        cat = pd.Categorical(values)  # look up the few categories, then take by code
+        pos = np.r_[codes(pd.Series(cat.categories), keys), -1]
+        return pos[cat.codes]
     left, right = _arrow(values), _arrow(keys)
     if left is None or right is None:
         return pd.Index(keys).get_indexer(values)

@@ -34,8 +34,16 @@ BANDS = [str(i) for i in range(1, 10)] + ["10+"]
 # --------------------------------------------------------------------------- preparation
 
 
+# The orders columns this module reads besides the derived `kept` and `net`: the metrics filter
+# and copy orders many times, and a large client's orders with every column are gigabytes.
+USED_COLUMNS = ("customer_id", "ordered_at", "cost", "loyalty_card")
+
+
 def prepare(orders: pd.DataFrame) -> pd.DataFrame:
-    """Orders with `net` (revenue of completed orders, else 0) and `kept` (completed)."""
+    """The orders columns this module uses, with `net` (revenue of completed orders, else 0)
+    and `kept` (completed). Already prepared orders are returned as they are."""
+    if "net" in orders and "kept" in orders:
+        return orders
     if "status" in orders:
         # Lower-case the few distinct statuses, not ten million strings.
         codes, statuses = pd.factorize(orders["status"].astype("string"))
@@ -44,7 +52,8 @@ def prepare(orders: pd.DataFrame) -> pd.DataFrame:
     else:
         kept = np.ones(len(orders), dtype=bool)
     net = np.where(kept, orders["revenue"].to_numpy(dtype=float, na_value=0.0), 0.0)
-    return orders.assign(kept=kept, net=net)  # copy-on-write: the other columns are shared
+    # Selecting columns shares their data (copy-on-write); only kept and net are new.
+    return orders[[c for c in USED_COLUMNS if c in orders]].assign(kept=kept, net=net)
 
 
 def as_of_date(orders: pd.DataFrame, period_end) -> pd.Timestamp:
@@ -64,17 +73,27 @@ def known(orders: pd.DataFrame) -> pd.DataFrame:
     return orders[orders["customer_id"].notna()]
 
 
+def customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of customer ids, numbered in sorted id order (grouping by code then gives
+    the same order as grouping by id; grouping ten million id strings is slow), -1 when
+    missing; and the ids, indexed by code."""
+    codes, uniques = pd.factorize(ids, sort=True)
+    return codes, pd.Index(uniques, name="customer_id")
+
+
 def per_customer(orders: pd.DataFrame) -> pd.DataFrame:
     """One row per known customer: orders (any status), kept orders, net revenue, first, last."""
-    o = known(prepare(orders) if "net" not in orders else orders)
-    g = o.groupby("customer_id", sort=True)
+    o = known(prepare(orders))
+    codes, ids = customer_codes(o["customer_id"])
+    g = pd.DataFrame({"kept": o["kept"].to_numpy(), "net": o["net"].to_numpy(),
+                      "t": o["ordered_at"].to_numpy()}).groupby(codes, sort=True)
     return pd.DataFrame({
-        "orders": g.size(),
-        "kept_orders": g["kept"].sum(),
-        "revenue": g["net"].sum(),
-        "first": g["ordered_at"].min(),
-        "last": g["ordered_at"].max(),
-    })
+        "orders": g.size().to_numpy(),
+        "kept_orders": g["kept"].sum().to_numpy(),
+        "revenue": g["net"].sum().to_numpy(),
+        "first": g["t"].min().to_numpy(),
+        "last": g["t"].max().to_numpy(),
+    }, index=ids)
 
 
 def _ratio_ci(num, den, n_boot: int = N_BOOT, seed: int = 0) -> stats.Estimate:
@@ -112,10 +131,13 @@ def _ratio_diff_ci(num_a, den_a, num_b, den_b, n_boot: int = N_BOOT,
     return stats.bootstrap_ci(np.arange(len(arrs[0])), statistic=diff, n_boot=n_boot, seed=seed)
 
 
-def _clusters(o: pd.DataFrame) -> np.ndarray:
-    """Cluster id per order: the customer, or the order itself when anonymous."""
-    cid = o["customer_id"].astype("string")
-    return cid.fillna("anon:" + o["order_id"].astype("string")).to_numpy()
+def _clusters(o: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+    """Cluster per order: the customer's code (as `customer_codes`), or a code of its own
+    after the customers' when the order is anonymous; and the customer ids by code."""
+    codes, ids = customer_codes(o["customer_id"])
+    anon = codes < 0
+    codes[anon] = len(ids) + np.arange(int(anon.sum()))
+    return codes, ids
 
 
 # --------------------------------------------------------------------------- one-time vs repeat
@@ -213,8 +235,8 @@ def kpis(orders: pd.DataFrame, start, end, customers: pd.DataFrame | None = None
     o = prepare(orders)
     po = in_period(o, start, end)
     kept = po[po["kept"]]
-    cl = pd.Series(_clusters(kept))
-    g = pd.DataFrame({"net": kept["net"].to_numpy(), "one": 1.0}).groupby(cl.to_numpy())
+    cl, _ids = _clusters(kept)
+    g = pd.DataFrame({"net": kept["net"].to_numpy(), "one": 1.0}).groupby(cl)
     ticket = _ratio_ci(g["net"].sum(), g["one"].sum(), seed=seed)
     pc = per_customer(po)
     opc = stats.bootstrap_ci(pc["orders"].to_numpy(dtype=float), n_boot=N_BOOT, seed=seed)
@@ -241,20 +263,24 @@ def monthly_new_returning(orders: pd.DataFrame, start, end,
     o = prepare(orders)
     fo = first_orders(o, customers)
     po = known(in_period(o, start, end))
-    t = po["ordered_at"]
     pos = arrow.codes(po["customer_id"], fo.index)  # every customer here has a first order
-    f = fo.iloc[pos]
-    same_month = ((t.dt.year.to_numpy() == f["first_order_at"].dt.year.to_numpy())
-                  & (t.dt.month.to_numpy() == f["first_order_at"].dt.month.to_numpy()))
-    new = f["is_new"].to_numpy(dtype=bool) & same_month
-    d = pd.DataFrame({"month": t.dt.to_period("M").to_numpy(),
-                      "type": np.where(new, N_("new"), N_("returning")),
-                      "customer_id": pos, "net": po["net"].to_numpy()})  # codes: counted, not shown
+    month = _month_number(po["ordered_at"])
+    new = fo["is_new"].to_numpy(dtype=bool)[pos] & (
+        month == _month_number(fo["first_order_at"])[pos])
+    types = np.array([N_("new"), N_("returning")])  # codes 0, 1: sorted as before
+    d = pd.DataFrame({"month": month, "type": np.where(new, 0, 1), "customer_id": pos,
+                      "net": po["net"].to_numpy()})  # codes: counted, not shown
     out = d.groupby(["month", "type"], sort=True).agg(
         customers=("customer_id", "nunique"), orders=("net", "size"), revenue=("net", "sum"))
     out = out.reset_index()
-    out["month"] = out["month"].dt.to_timestamp()
+    out["month"] = out["month"].to_numpy().astype("datetime64[M]").astype("datetime64[ns]")
+    out["type"] = types[out["type"].to_numpy()]
     return out
+
+
+def _month_number(times: pd.Series) -> np.ndarray:
+    """Months since 1970-01 (numpy's datetime64[M]): grouping by month without Period objects."""
+    return times.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
 
 
 # --------------------------------------------------------------------------- cohorts
@@ -387,21 +413,24 @@ def rfm_segments(r: pd.DataFrame) -> pd.DataFrame:
 
 
 def _purchase_days(orders: pd.DataFrame, as_of) -> pd.DataFrame:
-    """Known customers' orders up to as_of, one row per customer and purchase day."""
+    """Known customers' orders up to as_of, one row per customer and purchase day, sorted by
+    customer and day; `_c` is the customer's code (`customer_codes`)."""
     o = known(prepare(orders))
     o = o[o["ordered_at"] <= pd.Timestamp(as_of)]
-    d = pd.DataFrame({"customer_id": o["customer_id"].to_numpy(),
-                      "day": o["ordered_at"].dt.floor("D").to_numpy(),
+    codes, ids = customer_codes(o["customer_id"])
+    d = pd.DataFrame({"_c": codes, "day": o["ordered_at"].dt.floor("D").to_numpy(),
                       "net": o["net"].to_numpy(), "orders": 1})
-    return d.groupby(["customer_id", "day"], sort=True, as_index=False).sum()
+    d = d.groupby(["_c", "day"], sort=True, as_index=False).sum()
+    d.insert(0, "customer_id", ids[d["_c"].to_numpy()])
+    return d
 
 
 def interval_shape(days: pd.DataFrame, min_intervals: int = 3) -> float:
     """Pooled gamma shape of inter-purchase intervals: 1 / mean squared coefficient of
     variation over customers with at least `min_intervals` intervals (each customer's own
     mean removes differences of rhythm between customers)."""
-    gap = days.groupby("customer_id", sort=False)["day"].diff().dt.total_seconds() / 86_400
-    g = pd.DataFrame({"c": days["customer_id"].to_numpy(), "gap": gap.to_numpy()}).dropna()
+    gap = days.groupby("_c", sort=False)["day"].diff().dt.total_seconds() / 86_400
+    g = pd.DataFrame({"c": days["_c"].to_numpy(), "gap": gap.to_numpy()}).dropna()
     s = g.groupby("c")["gap"].agg(["mean", "var", "size"])
     s = s[(s["size"] >= min_intervals) & (s["mean"] > 0)]
     if s.empty:
@@ -425,15 +454,20 @@ def rhythm_scores(orders: pd.DataFrame, as_of, min_orders: int = 4, p_gap: float
     """
     as_of = pd.Timestamp(as_of)
     days = _purchase_days(orders, as_of)
-    g = days.groupby("customer_id", sort=True)
+    g = days.groupby("_c", sort=True)  # codes 0..n-1 in id order: rows are sorted by id
     s = pd.DataFrame({"purchase_days": g.size(), "orders": g["orders"].sum(),
                       "revenue": g["net"].sum(), "first": g["day"].min(), "last": g["day"].max()})
-    s = s[s["purchase_days"] >= 2]
+    c = days["_c"].to_numpy()
+    first_row = np.flatnonzero(np.r_[True, c[1:] != c[:-1]]) if len(c) else np.empty(0, int)
+    s.index = pd.Index(days["customer_id"].iloc[first_row], name="customer_id")
+    last_of_code = s["last"].to_numpy()  # by code, before customers with one day are dropped
+    keep = (s["purchase_days"] >= 2).to_numpy()
+    s = s[keep]
     s["mean_interval"] = ((s["last"] - s["first"]).dt.days / (s["purchase_days"] - 1)).astype(float)
     s["days_since_last"] = ((as_of.floor("D") - s["last"]).dt.days).astype(float)
     k = interval_shape(days) if shape is None else shape
     s["p_quiet"] = sps.gamma.sf(s["days_since_last"], a=k, scale=s["mean_interval"] / k)
-    summ = clv.customer_summary(known(orders), as_of, freq="D", value_col=None)
+    summ = clv.customer_summary(prepare(orders), as_of, freq="D", value_col=None)
     s["p_alive"] = np.nan
     if len(summ) and (summ["frequency"] > 0).any():
         from lifetimes.utils import ConvergenceError
@@ -448,11 +482,10 @@ def rhythm_scores(orders: pd.DataFrame, as_of, min_orders: int = 4, p_gap: float
     s["broken"] = np.where(own, s["p_quiet"] < p_gap, s["p_alive"] < p_alive_max)
     # What they used to bring a year: completed revenue in the 365 days up to their last
     # purchase (less for customers active for less than a year: no extrapolation).
-    last = arrow.lookup(s["last"], days["customer_id"])
-    recent = days["day"].to_numpy() > last - np.timedelta64(365, "D")
-    s["revenue_per_year"] = (pd.Series(np.where(recent, days["net"].to_numpy(), 0.0))
-                             .groupby(days["customer_id"].to_numpy()).sum()
-                             .reindex(s.index).to_numpy())
+    recent = days["day"].to_numpy() > last_of_code[c] - np.timedelta64(365, "D")
+    per_year = np.bincount(c, weights=np.where(recent, days["net"].to_numpy(), 0.0),
+                           minlength=len(last_of_code))
+    s["revenue_per_year"] = per_year[keep]
     s["value_at_risk"] = np.where(s["broken"], s["revenue_per_year"], 0.0)
     s.attrs["shape"] = k
     return s
@@ -472,11 +505,11 @@ def rhythm_backtest(orders: pd.DataFrame, as_of, horizon_days: int = 120, min_or
     and count how many flagged customers never ordered again by `as_of` (Wilson interval);
     the not-flagged rows give the base rate to compare with."""
     cut = pd.Timestamp(as_of) - pd.Timedelta(days=horizon_days)
-    k = known(orders)
-    back = set(k.loc[(k["ordered_at"] > cut) & (k["ordered_at"] <= pd.Timestamp(as_of)),
-                     "customer_id"])
+    o = prepare(orders)
+    t = o["ordered_at"]
+    back = o.loc[(t > cut) & (t <= pd.Timestamp(as_of)), "customer_id"].dropna().unique()
     rows = []
-    base = rhythm_scores(orders, cut, min_orders=min_orders, p_gap=p_gaps[0],
+    base = rhythm_scores(o, cut, min_orders=min_orders, p_gap=p_gaps[0],
                          p_alive_max=p_alive_max)
     gone = ~arrow.isin(base.index, back)
     own = (base["method"] == "own rhythm").to_numpy()
@@ -545,8 +578,11 @@ def _did(o: pd.DataFrame, customers: pd.DataFrame, as_of, window: int,
     order at least `window` days before the (pseudo) join date and joined at least `window`
     days before as_of, so both windows are fully observed."""
     k = known(o)
-    first = k.groupby("customer_id")["ordered_at"].min()
-    since = customers.set_index("customer_id")["loyalty_member_since"].reindex(first.index)
+    codes, ids = customer_codes(k["customer_id"])
+    t = k["ordered_at"].to_numpy()
+    first = pd.Series(pd.Series(t).groupby(codes, sort=True).min().to_numpy(), index=ids)
+    since = pd.Series(arrow.lookup(customers.set_index("customer_id")["loyalty_member_since"],
+                                   pd.Series(ids)), index=ids)
     w = pd.Timedelta(days=window)
     lo, hi = first + w, pd.Timestamp(as_of) - w
     member = since.notna().to_numpy()
@@ -559,18 +595,20 @@ def _did(o: pd.DataFrame, customers: pd.DataFrame, as_of, window: int,
     join = np.where(member, join, pseudo)
     elig_c = ~member & (join >= lo.to_numpy()) & (join <= np.datetime64(hi))
     keep = elig_m | elig_c
-    cust = pd.DataFrame({"join": join[keep], "member": member[keep]}, index=first.index[keep])
-    x = k[arrow.isin(k["customer_id"], cust.index)]
-    j = arrow.lookup(cust["join"], x["customer_id"])
-    t = x["ordered_at"].to_numpy()
+    # Each order's customer code picks its (pseudo) join date; sums per code by bincount.
+    j = join[codes]
     before = (t >= j - w.to_timedelta64()) & (t < j)
     after = (t >= j) & (t < j + w.to_timedelta64())
-    net = x["net"].to_numpy()
-    kept = x["kept"].to_numpy()
-    agg = pd.DataFrame({"c": x["customer_id"].to_numpy(), "rb": net * before, "ra": net * after,
-                        "nb": before.astype(int), "ka": (after & kept).astype(int)}
-                       ).groupby("c").sum()
-    cust = cust.join(agg).fillna({"rb": 0.0, "ra": 0.0, "nb": 0, "ka": 0})
+    net, kept = k["net"].to_numpy(), k["kept"].to_numpy()
+
+    def per_code(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=weights, minlength=len(ids))[keep]
+
+    cust = pd.DataFrame({"join": join[keep], "member": member[keep],
+                         "rb": per_code(net * before), "ra": per_code(net * after),
+                         "nb": per_code(before.astype(float)).astype(int),
+                         "ka": per_code((after & kept).astype(float)).astype(int)},
+                        index=ids[keep])
     cust["stratum"] = np.minimum(cust["nb"].to_numpy(dtype=int), 3)
     cust["delta"] = cust["ra"] - cust["rb"]
     # Weight non-members so each stratum counts as often as among members (exact matching).
@@ -621,7 +659,7 @@ def loyalty(orders: pd.DataFrame, start, end, customers: pd.DataFrame | None = N
     o["card"] = card.to_numpy(dtype=bool)
     po = in_period(o, start, end)
     kept = po[po["kept"]]
-    cl = _clusters(kept)
+    cl, ids = _clusters(kept)
     # Per cluster (customer or anonymous order) sums, for cluster-bootstrap ratios.
     c = pd.DataFrame({"cl": cl, "card": kept["card"].to_numpy(), "net": kept["net"].to_numpy(),
                       "one": 1.0})
@@ -642,21 +680,25 @@ def loyalty(orders: pd.DataFrame, start, end, customers: pd.DataFrame | None = N
         active = known(po)["customer_id"].unique()
         since = customers.set_index("customer_id")["loyalty_member_since"]
         is_m = since.reindex(active).notna()
-        member_ids = set(active[is_m.to_numpy()])
+        member_ids = active[is_m.to_numpy()]
         p = stats.proportions([int(is_m.sum())], [len(active)]).iloc[0]
         members = stats.Estimate(p["rate"], p["ci_low"], p["ci_high"], len(active))
     else:  # no join dates: a member is a customer who used the card in the period
-        cust_card = known(po).groupby("customer_id")["card"].any()
-        member_ids = set(cust_card.index[cust_card.to_numpy(dtype=bool)])
+        kp = known(po)
+        codes, card_ids = customer_codes(kp["customer_id"])
+        cust_card = pd.Series(kp["card"].to_numpy()).groupby(codes).any()
+        member_ids = card_ids[cust_card.to_numpy(dtype=bool)]
         p = stats.proportions([int(cust_card.sum())], [len(cust_card)]).iloc[0]
         members = stats.Estimate(p["rate"], p["ci_low"], p["ci_high"], len(cust_card))
-    from_members = arrow.isin(per.index, member_ids)
+    pos = per.index.to_numpy()  # cluster codes: customers first, then anonymous orders
+    from_members = np.zeros(len(per), dtype=bool)
+    from_members[pos < len(ids)] = arrow.isin(ids[pos[pos < len(ids)]], member_ids)
     member_revenue = _ratio_ci(per["net"] * from_members, per["net"], seed=seed)
 
     margins = margin_diff = None
     if "cost" in kept and kept["cost"].notna().any():
         mk = kept[kept["cost"].notna()]
-        mc = pd.DataFrame({"cl": _clusters(mk), "card": mk["card"].to_numpy(),
+        mc = pd.DataFrame({"cl": _clusters(mk)[0], "card": mk["card"].to_numpy(),
                            "rev": mk["net"].to_numpy(),
                            "mar": mk["net"].to_numpy() - mk["cost"].to_numpy(dtype=float)})
         for col in ("rev", "mar"):

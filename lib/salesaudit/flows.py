@@ -51,49 +51,91 @@ BANDS = (N_("none"), N_("1–3 a month"), N_("weekly or more (4+)"))
 # --------------------------------------------------------------------------- helpers
 
 
-def _window(window_days: float) -> pd.Timedelta:
-    return pd.Timedelta(days=window_days)
-
-
 def period_bounds(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
     """[start, end + 1 day): the period's days, end inclusive."""
     return pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
 
 
+def _sent_mask(touches: pd.DataFrame) -> np.ndarray:
+    """Which touches were actually sent (holdout control rows were not)."""
+    if "group" not in touches:
+        return np.ones(len(touches), dtype=bool)
+    return (touches["group"].fillna("treatment") != "control").to_numpy(dtype=bool)
+
+
 def sent_touches(touches: pd.DataFrame) -> pd.DataFrame:
     """Touches that were actually sent (holdout control rows are not)."""
-    if "group" not in touches:
-        return touches
-    return touches[touches["group"].fillna("treatment") != "control"]
+    sent = _sent_mask(touches)
+    return touches if sent.all() else touches[sent]
 
 
-def _customer_orders(orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index]:
-    """Orders of known customers sorted by time, with each customer's running count and
-    revenue up to and including the order (for window sums by difference); customers are
-    integer codes `_c` into the returned index of ids (merges on strings are slow)."""
-    o = orders.loc[orders["customer_id"].notna(), ["customer_id", "ordered_at", "revenue"]]
-    c, ids = pd.factorize(o["customer_id"])
-    o = pd.DataFrame({"_c": c, "ordered_at": o["ordered_at"].to_numpy(),
-                      "revenue": o["revenue"].to_numpy(dtype=float, na_value=np.nan)})
-    o = o.sort_values(["_c", "ordered_at"], kind="stable")
-    g = o.groupby("_c", sort=False)
-    o = o.assign(cum_orders=g.cumcount().to_numpy() + 1,
-                 cum_revenue=g["revenue"].cumsum().fillna(0.0).to_numpy())
-    return o.sort_values("ordered_at", kind="stable")[
-        ["_c", "ordered_at", "cum_orders", "cum_revenue"]], pd.Index(ids)
+def _ns(values) -> np.ndarray:
+    """Timestamps as int64 nanoseconds."""
+    return np.asarray(values, dtype="datetime64[ns]").view(np.int64)
 
 
-def _running_before(codes: np.ndarray, times: pd.Series, cum: pd.DataFrame) -> pd.DataFrame:
-    """Each row's customer totals (customer `codes` as in `_customer_orders`) strictly before
-    `times` (0 when none)."""
-    key = pd.DataFrame({"_row": np.arange(len(codes)), "_c": codes, "_t": times.to_numpy()})
-    key = key.sort_values("_t", kind="stable")
-    m = pd.merge_asof(key, cum, left_on="_t", right_on="ordered_at", by="_c",
-                      direction="backward", allow_exact_matches=False)
-    m = m.sort_values("_row")
-    return pd.DataFrame({"orders": m["cum_orders"].fillna(0).to_numpy(dtype=np.int64),
-                         "revenue": m["cum_revenue"].fillna(0.0).to_numpy(dtype=float)},
-                        index=times.index)
+def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct integer keys, sorted, and how often each occurs. By sorting: numpy 2's
+    hash-based np.unique and pandas' value_counts are several times slower on tens of
+    millions of keys (measured in benchmarks/)."""
+    k = np.sort(keys)
+    first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.empty(0, np.int64)
+    return k[first], np.diff(np.r_[first, len(k)])
+
+
+class _CustomerTimeline:
+    """Events (orders or touches) of known customers sorted by (customer, time, tie-break),
+    searchable by binary search: windows per customer over tens of millions of rows without
+    merging frames. Customers are integer codes into `ids`; a time is stored as its rank
+    among the event times (how many are earlier), so (customer, time) packs into one
+    sortable int64."""
+
+    def __init__(self, customer_ids: pd.Series, times, tie_break: np.ndarray | None = None,
+                 where: np.ndarray | None = None):
+        codes, uniques = pd.factorize(customer_ids)
+        self.ids = pd.Index(uniques)
+        known = codes >= 0 if where is None else (codes >= 0) & where  # the events kept
+        t = _ns(times)[known]
+        self.times = np.sort(t)
+        self.m = len(self.times) + 1
+        key = codes[known].astype(np.int64) * self.m + np.searchsorted(self.times, t)
+        self.rows = np.flatnonzero(known)  # event positions in the input, sorted below
+        order = (np.argsort(key, kind="stable") if tie_break is None
+                 else np.lexsort((tie_break[known], key)))
+        self.key, self.rows = key[order], self.rows[order]
+
+    def count_before(self, codes: np.ndarray, times, inclusive: bool = False) -> np.ndarray:
+        """Position just past each customer's last event before `times` (at or before with
+        `inclusive`) in the sorted events; `codes` index `ids` (−1: no customer)."""
+        rank = np.searchsorted(self.times, _ns(times), "right" if inclusive else "left")
+        needles = np.where(codes >= 0, codes, 0) * self.m + rank
+        # Binary search is several times faster on sorted needles (cache locality).
+        order = np.argsort(needles)
+        pos = np.empty(len(needles), dtype=np.int64)
+        pos[order] = np.searchsorted(self.key, needles[order], "left")
+        return pos
+
+    def last_at_or_before(self, codes: np.ndarray, times) -> np.ndarray:
+        """Input position of each customer's last event at or before `times` (−1: none);
+        among simultaneous events the last in tie-break order."""
+        if not len(self.rows):
+            return np.full(len(codes), -1)
+        pos = self.count_before(codes, times, inclusive=True) - 1
+        ok = (codes >= 0) & (pos >= 0)
+        ok[ok] = self.key[pos[ok]] // self.m == codes[ok]
+        return np.where(ok, self.rows[np.maximum(pos, 0)], -1)
+
+
+def _window_totals(orders: pd.DataFrame, customer_ids: pd.Series, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of `customer_ids`: the number of that customer's orders with
+    lo <= ordered_at < hi and their revenue (missing revenue counts 0)."""
+    tl = _CustomerTimeline(orders["customer_id"], orders["ordered_at"])
+    revenue = orders["revenue"].to_numpy(dtype=float, na_value=np.nan)[tl.rows]
+    cum = np.concatenate([[0.0], np.cumsum(np.nan_to_num(revenue))])
+    codes = arrow.codes(customer_ids, tl.ids)
+    a, b = tl.count_before(codes, lo), tl.count_before(codes, hi)
+    n = np.where(codes >= 0, b - a, 0)
+    return n, np.where(codes >= 0, cum[b] - cum[a], 0.0)
 
 
 # --------------------------------------------------------------------------- attribution
@@ -106,32 +148,34 @@ def attribute_orders(orders: pd.DataFrame, touches: pd.DataFrame | None,
     Returns `orders` (same index) plus: campaign_id and touch_sent_at of the attributed
     touch (last touch in the window, else missing), by_touch, by_promotion, guided, and
     source ("promotion" when the order carries a promotion_id, else "touch", else
-    "spontaneous").
+    "spontaneous"). campaign_id and source are categorical (one code per order).
     """
     out = orders.copy(deep=False)  # copy-on-write: only the added columns are new
-    out["campaign_id"] = pd.Series(pd.NA, index=out.index, dtype="string")
-    out["touch_sent_at"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    campaign = np.full(len(out), -1)
+    sent_at = np.full(len(out), np.datetime64("NaT"), dtype="datetime64[ns]")
+    campaigns = pd.Index([], dtype="string")
     if touches is not None and len(touches) and len(out):
-        t = sent_touches(touches)
-        t = t.loc[t["customer_id"].notna(), ["customer_id", "sent_at", "campaign_id"]]
-        # Sorted by time then campaign, so among simultaneous touches the last campaign_id wins.
-        t = t.sort_values(["sent_at", "campaign_id"], kind="stable").rename(
-            columns={"sent_at": "touch_sent_at", "campaign_id": "_campaign"})
-        known = out.loc[out["customer_id"].notna(), ["customer_id", "ordered_at"]]
-        key = known.reset_index(names="_row").sort_values("ordered_at", kind="stable")
-        m = pd.merge_asof(key, t, left_on="ordered_at", right_on="touch_sent_at",
-                          by="customer_id", direction="backward")
-        inside = (m["ordered_at"] - m["touch_sent_at"]) < _window(window_days)
-        m = m[inside.fillna(False).to_numpy(dtype=bool)]
-        rows = m["_row"].to_numpy()
-        out.loc[rows, "campaign_id"] = m["_campaign"].to_numpy()
-        out.loc[rows, "touch_sent_at"] = m["touch_sent_at"].to_numpy()
-    out["by_touch"] = out["campaign_id"].notna().to_numpy(dtype=bool)
+        t = touches
+        # Campaign codes in id order: among simultaneous touches the last campaign_id wins.
+        camp, campaigns = pd.factorize(t["campaign_id"], sort=True)
+        tl = _CustomerTimeline(t["customer_id"], t["sent_at"], tie_break=camp,
+                               where=_sent_mask(t))
+        codes = arrow.codes(out["customer_id"], tl.ids)
+        row = tl.last_at_or_before(codes, out["ordered_at"])
+        touch_at = _ns(t["sent_at"])[np.maximum(row, 0)]
+        inside = (row >= 0) & (_ns(out["ordered_at"]) - touch_at < pd.Timedelta(
+            days=window_days).value)
+        campaign = np.where(inside, camp[np.maximum(row, 0)], -1)
+        sent_at[inside] = touch_at[inside].view("datetime64[ns]")
+    out["campaign_id"] = pd.Categorical.from_codes(campaign, categories=pd.Index(campaigns))
+    out["touch_sent_at"] = sent_at
+    out["by_touch"] = campaign >= 0
     promo = out["promotion_id"].notna() if "promotion_id" in out else False
     out["by_promotion"] = np.asarray(promo, dtype=bool) & np.ones(len(out), dtype=bool)
     out["guided"] = out["by_touch"] | out["by_promotion"]
-    out["source"] = np.where(out["by_promotion"], "promotion",
-                             np.where(out["by_touch"], "touch", "spontaneous"))
+    out["source"] = pd.Categorical.from_codes(
+        np.select([out["by_promotion"], out["by_touch"]], [0, 1], 2),
+        categories=["promotion", "touch", "spontaneous"])
     return out
 
 
@@ -145,21 +189,19 @@ def touch_outcomes(touches: pd.DataFrame, orders: pd.DataFrame | None,
     opened = t["opened_at"].notna() if "opened_at" in t else pd.Series(False, index=t.index)
     t["opened"] = (opened | clicked).to_numpy(dtype=bool)
     t["clicked"] = clicked.to_numpy(dtype=bool)
-    t["control"] = (t["group"].fillna("") == "control").to_numpy(dtype=bool) \
-        if "group" in t else False
+    t["control"] = ~_sent_mask(t)
     if orders is None or orders.empty:
         return t
-    cum, ids = _customer_orders(orders)
-    t["_end"] = t["sent_at"] + _window(window_days)
-    t = t[t["customer_id"].notna()]
-    codes = arrow.codes(t["customer_id"], ids)
-    before = _running_before(codes, t["sent_at"], cum)
-    upto = _running_before(codes, t["_end"], cum)
-    t["window_orders"] = (upto["orders"] - before["orders"]).to_numpy()
-    t["window_revenue"] = np.round(upto["revenue"].to_numpy() - before["revenue"].to_numpy(), 2)
-    t["converted"] = t["window_orders"].to_numpy() > 0
-    t["mature"] = (t["_end"] <= orders["ordered_at"].max()).to_numpy(dtype=bool)
-    return t.drop(columns="_end")
+    if t["customer_id"].isna().any():
+        t = t[t["customer_id"].notna()]
+    sent = _ns(t["sent_at"])
+    end = sent + pd.Timedelta(days=window_days).value
+    n, revenue = _window_totals(orders, t["customer_id"], sent, end.view("datetime64[ns]"))
+    t["window_orders"] = n
+    t["window_revenue"] = np.round(revenue, 2)
+    t["converted"] = n > 0
+    t["mature"] = end <= _ns([orders["ordered_at"].max()])[0]
+    return t
 
 
 # --------------------------------------------------------------------------- campaigns
@@ -182,26 +224,47 @@ def campaign_metrics(outcomes: pd.DataFrame, campaigns: pd.DataFrame | None,
     """One row per campaign or flow: sent, recipients, open / click / click-to-open /
     conversion rates with Wilson intervals, revenue per touch in the window with its
     interval, and (given attributed orders) last-touch attributed orders and revenue."""
-    # Only the columns used: filtering copies, and outcomes can be tens of millions of rows.
-    used = [c for c in ("campaign_id", "customer_id", "opened", "clicked", "mature", "converted",
-                        "window_revenue") if c in outcomes]
-    s = outcomes.loc[~outcomes["control"].to_numpy(), used]
-    g = s.groupby("campaign_id", sort=True)
-    out = pd.DataFrame({"sent": g.size(), "recipients": g["customer_id"].nunique(),
-                        "opened": g["opened"].sum(), "clicked": g["clicked"].sum()})
-    out["clicked_opened"] = s[s["opened"]].groupby("campaign_id")["clicked"].sum().reindex(
-        out.index, fill_value=0)
-    has_orders = "converted" in s
-    if has_orders:
-        m = s[s["mature"]]
-        gm = m.groupby("campaign_id")
-        out["mature"] = gm.size().reindex(out.index, fill_value=0)
-        out["converted"] = gm["converted"].sum().reindex(out.index, fill_value=0)
-        rev = {c: stats.bootstrap_ci(v.to_numpy(), seed=i) for i, (c, v) in
-               enumerate(m.groupby("campaign_id", sort=True)["window_revenue"])}
-        out["revenue_per_touch"] = [rev[c].value if c in rev else np.nan for c in out.index]
-        out["rpt_low"] = [rev[c].ci_low if c in rev else np.nan for c in out.index]
-        out["rpt_high"] = [rev[c].ci_high if c in rev else np.nan for c in out.index]
+    # Integer campaign codes over all rows (control rows get −1): the touches can be tens of
+    # millions of rows, and filtering or grouping them by id strings copies and hashes them.
+    sent = ~outcomes["control"].to_numpy(dtype=bool)
+    camp, ids = pd.factorize(outcomes["campaign_id"], sort=True)
+    camp = np.where(sent, camp, -1)
+
+    def per_campaign(mask: np.ndarray | None = None, weights=None) -> np.ndarray:
+        ok = camp >= 0 if mask is None else (camp >= 0) & mask
+        w = None if weights is None else np.asarray(weights, dtype=float)[ok]
+        return np.bincount(camp[ok], weights=w, minlength=len(ids))
+
+    n_sent = per_campaign()
+    has = n_sent > 0  # campaigns with only holdout rows are not listed
+    cust, _ = pd.factorize(outcomes["customer_id"])
+    n_cust = int(cust.max()) + 1 if len(cust) else 1
+    pair = (camp >= 0) & (cust >= 0)
+    pairs = _distinct(camp[pair].astype(np.int64) * n_cust + cust[pair])[0]  # (campaign, customer)
+    opened = outcomes["opened"].to_numpy(dtype=bool)
+    clicked = outcomes["clicked"].to_numpy(dtype=bool)
+    out = pd.DataFrame({
+        "sent": n_sent, "recipients": np.bincount(pairs // n_cust, minlength=len(ids)),
+        "opened": per_campaign(opened), "clicked": per_campaign(clicked),
+        "clicked_opened": per_campaign(opened & clicked),
+    }, index=pd.Index(ids, name="campaign_id")).astype("int64")[has]
+    if "converted" in outcomes:
+        mature = outcomes["mature"].to_numpy(dtype=bool)
+        out["mature"] = per_campaign(mature).astype("int64")[has]
+        out["converted"] = per_campaign(
+            mature & outcomes["converted"].to_numpy(dtype=bool)).astype("int64")[has]
+        # Revenue per touch of each campaign's mature touches, in row order within a campaign.
+        cm = np.where(mature, camp, -1)
+        rows = np.argsort(cm, kind="stable")
+        bounds = np.r_[0, np.cumsum(np.bincount(cm[cm >= 0], minlength=len(ids)))]
+        rows = rows[len(cm) - bounds[-1]:]  # drop the −1 rows, sorted first
+        revenue = outcomes["window_revenue"].to_numpy(dtype=float, na_value=np.nan)
+        est = {}
+        for i, c in enumerate(np.flatnonzero(np.diff(bounds) > 0)):
+            est[ids[c]] = stats.bootstrap_ci(revenue[rows[bounds[c]:bounds[c + 1]]], seed=i)
+        out["revenue_per_touch"] = [est[c].value if c in est else np.nan for c in out.index]
+        out["rpt_low"] = [est[c].ci_low if c in est else np.nan for c in out.index]
+        out["rpt_high"] = [est[c].ci_high if c in est else np.nan for c in out.index]
     for name, (x, n) in {**METRICS, "click_to_open": ("clicked_opened", "opened")}.items():
         if x not in out:
             continue
@@ -209,9 +272,11 @@ def campaign_metrics(outcomes: pd.DataFrame, campaigns: pd.DataFrame | None,
         out[f"{name}_rate"], out[f"{name}_low"], out[f"{name}_high"] = (
             p["rate"], p["ci_low"], p["ci_high"])
     if attributed is not None:
-        a = attributed[attributed["by_touch"]].groupby("campaign_id")
-        out["attributed_orders"] = a.size().reindex(out.index, fill_value=0)
-        out["attributed_revenue"] = a["revenue"].sum().reindex(out.index, fill_value=0.0)
+        a = arrow.codes(attributed["campaign_id"], out.index)
+        ok = (a >= 0) & attributed["by_touch"].to_numpy(dtype=bool)
+        out["attributed_orders"] = np.bincount(a[ok], minlength=len(out))
+        out["attributed_revenue"] = np.bincount(a[ok], minlength=len(out), weights=np.nan_to_num(
+            attributed["revenue"].to_numpy(dtype=float, na_value=np.nan)[ok]))
     out.index.name = "campaign_id"
     out = out.reset_index()
     if campaigns is not None:
@@ -301,8 +366,10 @@ def underperformers(metrics: pd.DataFrame, alpha: float = 0.05,
 
 
 def _in_period(df: pd.DataFrame, col: str, start, end) -> pd.DataFrame:
+    """The rows dated in the period; `df` itself when all are (filtering copies every column)."""
     lo, hi = period_bounds(start, end)
-    return df[(df[col] >= lo) & (df[col] < hi)]
+    inside = ((df[col] >= lo) & (df[col] < hi)).to_numpy(dtype=bool)
+    return df if inside.all() else df[inside]
 
 
 def guided_monthly(attributed: pd.DataFrame, start, end) -> pd.DataFrame:
@@ -316,13 +383,14 @@ def guided_monthly(attributed: pd.DataFrame, start, end) -> pd.DataFrame:
     months = pd.period_range(lo, hi - pd.Timedelta(days=1), freq="M")
     # Month numbers (numpy datetime64[M] = Period ordinals): faster than Periods on many rows.
     month = a["ordered_at"].to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
-    kind = np.where(a["guided"], "guided", "spontaneous")
-    g = a.groupby([month, kind])["revenue"].agg(["size", "sum"]).unstack(fill_value=0)
+    spontaneous = ~a["guided"].to_numpy(dtype=bool)  # 0 guided, 1 spontaneous: no strings
+    g = a.groupby([month, spontaneous])["revenue"].agg(["size", "sum"]).unstack(fill_value=0)
     g = g.reindex(months.asi8, fill_value=0)
     out = pd.DataFrame(index=months)
-    for k in ("guided", "spontaneous"):
-        out[f"{k}_orders"] = g[("size", k)].to_numpy() if ("size", k) in g else 0
-        out[f"{k}_revenue"] = g[("sum", k)].to_numpy() if ("sum", k) in g else 0.0
+    for code, k in enumerate(("guided", "spontaneous")):
+        key = bool(code)
+        out[f"{k}_orders"] = g[("size", key)].to_numpy() if ("size", key) in g else 0
+        out[f"{k}_revenue"] = g[("sum", key)].to_numpy() if ("sum", key) in g else 0.0
     first = np.maximum(months.start_time, lo)
     last = np.minimum(months.end_time.normalize() + pd.Timedelta(days=1), hi)
     out["days"] = (last - first).days.to_numpy()
@@ -378,9 +446,11 @@ def _promotion_touches(outcomes: pd.DataFrame, campaigns: pd.DataFrame) -> pd.Da
     if "promotion_id" not in campaigns or "converted" not in outcomes:
         return pd.DataFrame(columns=["promotion_id", "customer_id", "converted"])
     camp = campaigns.loc[campaigns["promotion_id"].notna(), ["campaign_id", "promotion_id"]]
-    keep = (~outcomes["control"] & outcomes["mature"]).to_numpy()
-    s = outcomes.loc[keep, ["campaign_id", "customer_id", "converted"]]  # filter the 3 columns only
-    return s.merge(camp, on="campaign_id")
+    pos = arrow.codes(outcomes["campaign_id"], pd.Index(camp["campaign_id"]))
+    keep = (pos >= 0) & (~outcomes["control"] & outcomes["mature"]).to_numpy(dtype=bool)
+    s = outcomes.loc[keep, ["customer_id", "converted"]]  # filter the 2 columns only
+    s.insert(0, "promotion_id", camp["promotion_id"].iloc[pos[keep]].array)
+    return s
 
 
 def _tagged(orders: pd.DataFrame | None, start, end) -> pd.DataFrame:
@@ -402,13 +472,26 @@ def promotion_conversion(outcomes: pd.DataFrame, campaigns: pd.DataFrame,
     pt = _promotion_touches(outcomes, campaigns)
     if pt.empty:
         return pd.DataFrame()
-    per = pt.groupby(["promotion_id", "customer_id"], sort=True)["converted"].any().reset_index()
-    tag = _tagged(orders, start, end).assign(redeemed=True)
-    per = per.merge(tag, on=["promotion_id", "customer_id"], how="left")
-    per["redeemed"] = per["redeemed"].fillna(False).astype(bool)
-    g = per.groupby("promotion_id", sort=True).agg(reached=("customer_id", "size"),
-                                                   bought=("converted", "sum"),
-                                                   redeemed=("redeemed", "sum"))
+    # (promotion, customer) pairs as integer keys: promotion codes in id order x customers.
+    promo, promos = pd.factorize(pt["promotion_id"], sort=True)
+    cust, custs = pd.factorize(pt["customer_id"])
+    n = max(len(custs), 1)
+    key = promo.astype(np.int64) * n + cust
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, int)
+    bought = np.maximum.reduceat(pt["converted"].to_numpy(dtype=bool)[order], first) \
+        if len(first) else np.zeros(0, bool)
+    pairs = key[first]
+    tag = _tagged(orders, start, end)
+    tp = arrow.codes(tag["promotion_id"], pd.Index(promos))
+    tc = arrow.codes(tag["customer_id"], pd.Index(custs))
+    redeemed = np.isin(pairs, tp[(tp >= 0) & (tc >= 0)] * n + tc[(tp >= 0) & (tc >= 0)])
+    p_of = pairs // n
+    g = pd.DataFrame({"reached": np.bincount(p_of, minlength=len(promos)),
+                      "bought": np.bincount(p_of, weights=bought, minlength=len(promos)),
+                      "redeemed": np.bincount(p_of, weights=redeemed, minlength=len(promos))},
+                     index=pd.Index(promos, name="promotion_id")).astype("int64")
     r = stats.compare_to_rest(g["bought"], g["reached"])
     red = stats.proportions(g["redeemed"], g["reached"])
     out = pd.DataFrame({"reached": g["reached"], "bought": g["bought"], "rate": r["rate"],
@@ -446,31 +529,52 @@ def promotion_responders(outcomes: pd.DataFrame | None, campaigns: pd.DataFrame 
           if outcomes is not None and campaigns is not None else
           pd.DataFrame(columns=["promotion_id", "customer_id", "converted"]))
     tag = _tagged(orders, start, end)
-    base = pd.Index(pd.concat([pt["customer_id"], tag["customer_id"]]).dropna().unique())
-    resp = pd.concat([pt.loc[pt["converted"].astype(bool), ["promotion_id", "customer_id"]], tag])
-    n_resp = resp.drop_duplicates().groupby("customer_id").size()
-    count = pd.Series(0, index=base).add(n_resp, fill_value=0).astype("int64")
     o = _in_period(orders, "ordered_at", start, end)
     total = float(o["revenue"].sum())
-    rev = o[o["customer_id"].notna()].groupby("customer_id")["revenue"].sum()
-    label = pd.Series(np.select([count == 0, count == 1, count == 2],
-                                list(RESPONDER_GROUPS[:3]), RESPONDER_GROUPS[3]), index=count.index)
-    outside = rev.index.difference(base)
+    # Customers as integer codes: those with an order in the period first (their revenue by
+    # bincount, not by grouping millions of id strings), then those only reached.
+    oc, ids = pd.factorize(o["customer_id"])
+    ids = pd.Index(ids)
+    revenue = o["revenue"].to_numpy(dtype=float, na_value=np.nan)
+    pc = arrow.codes(pt["customer_id"], ids)
+    extra = pd.Index(pd.unique(pt["customer_id"][(pc < 0) & pt["customer_id"].notna().to_numpy()]))
+    pc = np.where(pc >= 0, pc, len(ids) + arrow.codes(pt["customer_id"], extra))
+    pc[pt["customer_id"].isna().to_numpy()] = -1
+    tc = arrow.codes(tag["customer_id"], ids)  # tagged orders are period orders: all found
+    ids = ids.append(extra)
+    rev = np.bincount(oc[oc >= 0], weights=np.nan_to_num(revenue[oc >= 0]), minlength=len(ids))
+    # The base in order of first appearance (reached, then tagged), as before the codes.
+    both = np.r_[pc, tc]
+    base = pd.unique(both[both >= 0])
+    promos = pd.Index(pd.concat([pt["promotion_id"].drop_duplicates(),
+                                 tag["promotion_id"].drop_duplicates()]).dropna().unique())
+    promo = np.r_[arrow.codes(pt["promotion_id"], promos), arrow.codes(tag["promotion_id"], promos)]
+    # Distinct (customer, promotion) responses, counted per customer.
+    ok = np.r_[pt["converted"].to_numpy(dtype=bool), np.ones(len(tag), dtype=bool)] & (
+        both >= 0) & (promo >= 0)
+    pairs = _distinct(both[ok] * max(len(promos), 1) + promo[ok])[0]
+    n_resp = np.bincount(pairs // max(len(promos), 1), minlength=len(ids))
+    count = n_resp[base]
+    group = np.select([count == 0, count == 1, count == 2], [0, 1, 2], 3)
+    in_base = np.zeros(len(ids), dtype=bool)
+    in_base[base] = True
+    outside = np.flatnonzero(~in_base[: len(ids) - len(extra)] & (np.bincount(
+        oc[oc >= 0], minlength=len(ids) - len(extra)) > 0))
+    outside = outside[np.argsort(ids[outside])]  # by id, as before the codes
     rows = []
     for i, grp in enumerate((*RESPONDER_GROUPS, N_("not reached by any promotion"))):
-        ids = outside if i == len(RESPONDER_GROUPS) else label.index[label.to_numpy() == grp]
-        per = rev.reindex(ids, fill_value=0.0).to_numpy()
+        codes = outside if i == len(RESPONDER_GROUPS) else base[group == i]
+        per = rev[codes]
         est = stats.bootstrap_ci(per, seed=i)
-        rows.append({"group": grp, "customers": len(ids), "revenue": float(per.sum()),
+        rows.append({"group": grp, "customers": len(codes), "revenue": float(per.sum()),
                      "revenue_per_customer": est.value, "rpc_low": est.ci_low,
                      "rpc_high": est.ci_high})
     out = pd.DataFrame(rows)
-    in_base = out["group"].isin(RESPONDER_GROUPS)
-    p = stats.proportions(out["customers"].where(in_base, 0),
-                          np.where(in_base, len(base), 0))
+    listed = out["group"].isin(RESPONDER_GROUPS)
+    p = stats.proportions(out["customers"].where(listed, 0), np.where(listed, len(base), 0))
     out["share_of_base"], out["sob_low"], out["sob_high"] = p["rate"], p["ci_low"], p["ci_high"]
     out["revenue_share"] = out["revenue"] / total if total > 0 else np.nan
-    repeat = count[count >= 2].rename("promotions").rename_axis("customer_id").reset_index()
+    repeat = pd.DataFrame({"customer_id": ids[base[count >= 2]], "promotions": count[count >= 2]})
     return out, repeat.sort_values("customer_id").reset_index(drop=True)
 
 
@@ -521,7 +625,8 @@ def holdout_uplift(outcomes: pd.DataFrame, campaigns: pd.DataFrame | None = None
 
 
 def _band(n: np.ndarray) -> np.ndarray:
-    return np.select([n == 0, n < 4], list(BANDS[:2]), BANDS[2])
+    """Position in BANDS of each count of touches (integers: millions of cells)."""
+    return np.select([n == 0, n < 4], [0, 1], 2)
 
 
 def touch_frequency(touches: pd.DataFrame, orders: pd.DataFrame | None, start,
@@ -538,55 +643,54 @@ def touch_frequency(touches: pd.DataFrame, orders: pd.DataFrame | None, start,
     lo, hi = period_bounds(start, end)
     months = pd.period_range(lo, hi - pd.Timedelta(days=1), freq="M")
     k = len(months)
-    s = sent_touches(touches[[c for c in ("customer_id", "sent_at", "group") if c in touches]])
-    s = s[s["customer_id"].notna()]
-    sp = _in_period(s, "sent_at", start, end)
-    cust = pd.Index(sp["customer_id"].unique())
+    cid = touches["customer_id"]
+    sent = _sent_mask(touches) & cid.notna().to_numpy()
+    t_ns = _ns(touches["sent_at"])
+    in_p = sent & (t_ns >= lo.value) & (t_ns < hi.value)
+    cust = pd.Index(pd.unique(cid if in_p.all() else cid[in_p]))
     if cust.empty:
         return pd.DataFrame(), pd.DataFrame()
     m0 = months[0].ordinal  # months since 1970-01, as numpy's datetime64[M]
 
-    def month_idx(ts) -> np.ndarray:
-        return np.asarray(ts, dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64) - m0
+    def month_idx(ns: np.ndarray) -> np.ndarray:
+        return ns.view("datetime64[ns]").astype("datetime64[M]").astype(np.int64) - m0
 
-    def earliest(codes: np.ndarray, times) -> np.ndarray:
-        """Per customer of `cust`, the first of `times` (ns; int64 max when none)."""
+    def earliest(codes: np.ndarray, ns: np.ndarray) -> np.ndarray:
+        """Per customer of `cust`, the first of the times `ns` (int64 max when none)."""
         ok = codes >= 0
-        t = np.asarray(times, dtype="datetime64[ns]").view(np.int64)[ok]
         out = np.full(len(cust), np.iinfo(np.int64).max)
-        first = pd.Series(t).groupby(codes[ok]).min()
-        out[first.index.to_numpy()] = first.to_numpy()
+        np.minimum.at(out, codes[ok], ns[ok])
         return out
 
     # Customers as integer codes into `cust`: grouping ten million id strings is slow.
-    first_ns = earliest(arrow.codes(s["customer_id"], cust), s["sent_at"])
-    o = oc = None
-    if orders is not None:
+    tcode = np.where(sent, arrow.codes(cid, cust), -1)
+    first_ns = earliest(tcode, t_ns)
+    okey = np.array([], dtype=np.int64)
+    has_orders = orders is not None
+    if has_orders:
         oc = arrow.codes(orders["customer_id"], cust)
-        o = orders[oc >= 0]
-        oc = oc[oc >= 0]
-        first_ns = np.minimum(first_ns, earliest(oc, o["ordered_at"]))
-    start_m = np.clip(month_idx(first_ns.view("datetime64[ns]")), 0, k - 1)
+        o_ns = _ns(orders["ordered_at"])
+        first_ns = np.minimum(first_ns, earliest(oc, o_ns))
+        inside = (oc >= 0) & (o_ns >= lo.value) & (o_ns < hi.value)
+        okey = _distinct(oc[inside] * k + month_idx(o_ns[inside]))[0]
+    start_m = np.clip(month_idx(first_ns), 0, k - 1)
     # Sparse: only (customer, month) cells with a touch or an order are built; a customer's
     # first event precedes their touches and orders, so those cells are all live.
-    tkey = arrow.codes(sp["customer_id"], cust) * k + month_idx(sp["sent_at"])
-    tcells = pd.Series(tkey).value_counts()  # touches per touched cell
-    okey = np.array([], dtype=np.int64)
-    if o is not None:
-        inside = _in_period(o.assign(_c=oc), "ordered_at", start, end)
-        okey = np.unique(inside["_c"].to_numpy() * k + month_idx(inside["ordered_at"]))
+    cells, per_cell = _distinct(tcode[in_p] * k + month_idx(t_ns[in_p]))  # touches per cell
     live = np.bincount(start_m, minlength=k).cumsum()  # customers live in each month
     total = int(live.sum())
-    band_t = _band(tcells.to_numpy())
-    bought_t = np.isin(tcells.index.to_numpy(), okey)
-    cnt = pd.Series(band_t).value_counts().reindex(BANDS, fill_value=0)
-    cnt[BANDS[0]] = total - len(tcells)
+    band_t = _band(per_cell)
+    at = np.minimum(np.searchsorted(okey, cells), max(len(okey) - 1, 0))
+    bought_t = (okey[at] == cells) if len(okey) else np.zeros(len(cells), dtype=bool)
+    cnt = pd.Series(np.bincount(band_t, minlength=len(BANDS)), index=list(BANDS))
+    cnt[BANDS[0]] = total - len(cells)
     share = stats.proportions(cnt, pd.Series(total, index=cnt.index))
     bands = pd.DataFrame({"band": BANDS, "customer_months": cnt.to_numpy(),
                           "share": share["rate"].to_numpy(), "share_low": share["ci_low"].to_numpy(),
                           "share_high": share["ci_high"].to_numpy()})
-    if o is not None:
-        b = pd.Series(bought_t).groupby(band_t).sum().reindex(BANDS, fill_value=0)
+    if has_orders:
+        b = pd.Series(np.bincount(band_t, weights=bought_t, minlength=len(BANDS)).astype(
+            np.int64), index=list(BANDS))
         b[BANDS[0]] = len(okey) - int(bought_t.sum())
         p = stats.proportions(b, cnt)
         bands["purchased"] = b.to_numpy()
@@ -599,10 +703,10 @@ def touch_frequency(touches: pd.DataFrame, orders: pd.DataFrame | None, start,
         bands["diff_low"] = [np.nan] + [np.nan if d is None else d.ci_low for d in diffs]
         bands["diff_high"] = [np.nan] + [np.nan if d is None else d.ci_high for d in diffs]
         bands["p_value"] = [np.nan] + [np.nan if d is None else d.p_value for d in diffs]
-    cell_month = tcells.index.to_numpy() % k
+    cell_month = cells % k
     rows = []
     for mi in range(k):
-        n_m = tcells.to_numpy()[cell_month == mi]
+        n_m = per_cell[cell_month == mi]
         est = stats.mean_ci(np.concatenate([n_m, np.zeros(int(live[mi]) - len(n_m))]))
         rows.append({"month": months[mi].to_timestamp(), "customers": int(live[mi]),
                      "touched": len(n_m), "mean_touches": est.value,
