@@ -178,7 +178,7 @@ def test_loyalty_hand_computed_and_missing_inputs():
     assert cu.card_flags(empty, cust).tolist() == flags.tolist()
 
 
-def test_data_quality_finds_planted_problems():
+def test_data_quality_finds_planted_problems(tmp_path):
     orders = _orders([("o1", "A", "2025-01-01", 10.0, "completed"),
                       ("o1", "A", "2025-01-02", 12.0, "completed"),   # duplicate key
                       ("o3", "Z", "2025-01-03", 11.0, "completed"),   # orphan customer
@@ -211,6 +211,16 @@ def test_data_quality_finds_planted_problems():
     clean = cu.quality_scores(cu.data_quality({"customers": cust.iloc[:1]}, START, END),
                               {"customers": 1})
     assert clean.loc[0, "score"] == 100 and clean.loc[0, "fix_first"] == ""
+    # The same checks a column at a time from a table cache (how a large client's run reads).
+    from salesaudit.load import CachedTables, TableColumns
+
+    for n, df in tables.items():
+        df.to_parquet(tmp_path / f"{n}.parquet")
+    cached = CachedTables(tmp_path, {n: len(df) for n, df in tables.items()})
+    passing = cached.passing()
+    assert isinstance(passing["orders"], TableColumns) and cached._loaded == {}
+    lazy = cu.data_quality(passing, START, END, today="2026-01-15")
+    pd.testing.assert_frame_equal(lazy, q)
 
 
 # --------------------------------------------------------------------------- planted truths

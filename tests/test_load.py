@@ -209,10 +209,25 @@ def test_cached_tables_are_read_only_when_used(client):
     data = load(params)  # from the cache
     assert data.tables._loaded == {}
     assert dict(data.row_counts())["orders"] == 3 and data.missing("tickets") == ["tickets"]
+    assert data.missing("orders", "customers") == [] and data.tables._loaded == {}
     everything = data.all_tables()
+    assert "orders" in everything and "tickets" not in everything
     assert len(everything["orders"]) == 3 and data.tables._loaded == {}
     orders = data.get("orders")
     assert list(data.tables._loaded) == ["orders"] and everything["orders"] is orders
+
+
+def test_get_reads_only_the_columns_asked_for_that_exist(client):
+    params = load_params(write_params(client))
+    fresh = load(params)
+    cached = load(params)
+    for data in (fresh, cached):
+        o = data.get("orders", columns=["ordered_at", "customer_id", "no_such_column", "ordered_at"])
+        assert list(o.columns) == ["ordered_at", "customer_id"] and len(o) == 3
+    assert cached.tables._loaded == {}  # a column subset is read, not kept
+    full = cached.get("orders")
+    assert cached.get("orders", columns=["revenue"])["revenue"].tolist() == full["revenue"].tolist()
+    assert cached.get("tickets", columns=["ticket_id"]) is None
 
 
 def test_clients_never_see_each_others_data(tmp_path, monkeypatch):

@@ -34,8 +34,10 @@ BANDS = [str(i) for i in range(1, 10)] + ["10+"]
 # --------------------------------------------------------------------------- preparation
 
 
-# The orders columns this module reads besides the derived `kept` and `net`: the metrics filter
-# and copy orders many times, and a large client's orders with every column are gigabytes.
+# The orders columns this module reads (a notebook reads only these: a large client's orders
+# with every column are gigabytes), and those it keeps next to the derived `kept` and `net`
+# (the metrics filter and copy orders many times).
+ORDER_COLUMNS = ("customer_id", "ordered_at", "revenue", "status", "cost", "loyalty_card")
 USED_COLUMNS = ("customer_id", "ordered_at", "cost", "loyalty_card")
 
 
@@ -679,8 +681,8 @@ def loyalty(orders: pd.DataFrame, start, end, customers: pd.DataFrame | None = N
     if customers is not None and "loyalty_member_since" in customers:
         active = known(po)["customer_id"].unique()
         since = customers.set_index("customer_id")["loyalty_member_since"]
-        is_m = since.reindex(active).notna()
-        member_ids = active[is_m.to_numpy()]
+        is_m = pd.notna(arrow.lookup(since, pd.Series(active)))  # reindex hashes 10^6 strings
+        member_ids = active[is_m]
         p = stats.proportions([int(is_m.sum())], [len(active)]).iloc[0]
         members = stats.Estimate(p["rate"], p["ci_low"], p["ci_high"], len(active))
     else:  # no join dates: a member is a customer who used the card in the period
@@ -754,46 +756,56 @@ def data_quality(tables: Mapping[str, pd.DataFrame], period_start, period_end,
                  today=None) -> pd.DataFrame:
     """Per-table checks on the loaded tables: nulls per column, duplicate keys, dates in the
     future / before 1990 / outside the period, orphan keys, outliers (above Q3 + 10×IQR, money
-    columns with at least 100 values) and zero amounts. One row per (table, column, check) with rows affected and their share."""
+    columns with at least 100 values) and zero amounts. One row per (table, column, check) with rows affected and their share.
+
+    Each table is used a column (or a key) at a time — `df[col]`, `df[[cols]]`, `df.columns`,
+    `len(df)` — so `tables` may hold `load.TableColumns` that read columns on demand."""
     from salesaudit import contract
 
     today = (pd.Timestamp.now().normalize() if today is None else pd.Timestamp(today))
     start, end = pd.Timestamp(period_start), pd.Timestamp(period_end) + pd.Timedelta(days=1)
     rows: list[dict] = []
 
-    def add(table, column, check, mask_or_count, examples=()):
+    def row(table, column, check, mask_or_count, examples=()) -> dict:
         count = int(np.sum(mask_or_count)) if not np.isscalar(mask_or_count) else int(mask_or_count)
-        rows.append(dict(table=table, column=column, check=check, rows=count,
-                         share=count / max(len(tables[table]), 1),
-                         examples="; ".join(map(str, list(examples)[:3]))))
+        return dict(table=table, column=column, check=check, rows=count,
+                    share=count / max(len(tables[table]), 1),
+                    examples="; ".join(map(str, list(examples)[:3])))
 
-    for name, df in tables.items():
+    for name in tables:
+        df = tables[name]
         t = contract.table(name) if name in contract.TABLES else None
         required = set(t.required) if t else set()
         nullable = {c.name for c in t.columns if c.nullable} if t else set(df.columns)
+        # Listed per table: nulls, duplicate keys, value checks, orphan keys.
+        nulls_rows, key_rows, value_rows, orphan_rows = [], [], [], []
+        if t and t.key and all(k in df for k in t.key):
+            keys = df[list(t.key)]
+            dup = keys.duplicated(keep="first").to_numpy()
+            if dup.any():
+                key_rows.append(row(name, ",".join(t.key), "duplicate keys", dup,
+                                    keys.loc[dup].head(3).astype(str).agg("/".join, axis=1)))
+            del keys
         for col in df.columns:
-            nulls = df[col].isna().to_numpy()
+            s = df[col]  # one column at a time: read from disk when df reads on demand
+            nulls = s.isna().to_numpy()
             if nulls.any():
                 hard = col in required and col not in nullable
-                add(name, col, "nulls in a required column" if hard else "nulls", nulls)
-        if t and t.key and all(k in df for k in t.key):
-            dup = df.duplicated(list(t.key), keep="first").to_numpy()
-            if dup.any():
-                add(name, ",".join(t.key), "duplicate keys", dup,
-                    df.loc[dup, list(t.key)].head(3).astype(str).agg("/".join, axis=1))
-        for col in df.columns:
-            s = df[col]
+                nulls_rows.append(row(name, col, "nulls in a required column" if hard else "nulls",
+                                      nulls))
             if pd.api.types.is_datetime64_any_dtype(s):
                 fut = (s > today + pd.Timedelta(days=1)).to_numpy()
                 if fut.any():
-                    add(name, col, "dates in the future", fut, s[fut].head(3).dt.date)
+                    value_rows.append(row(name, col, "dates in the future", fut,
+                                          s[fut].head(3).dt.date))
                 old = (s < pd.Timestamp("1990-01-01")).to_numpy()
                 if old.any():
-                    add(name, col, "dates before 1990", old, s[old].head(3).dt.date)
+                    value_rows.append(row(name, col, "dates before 1990", old,
+                                          s[old].head(3).dt.date))
                 if col == _MAIN_DATE.get(name):
                     out = ((s < start) | (s >= end)).to_numpy()
                     if out.any():
-                        add(name, col, "dates outside the period", out)
+                        value_rows.append(row(name, col, "dates outside the period", out))
             elif (t and col in t.names and t.column(col).kind == "money"
                   and s.notna().sum() >= 100):  # quartiles of fewer values are too noisy
                 v = s.to_numpy(dtype=float, na_value=np.nan)
@@ -801,17 +813,19 @@ def data_quality(tables: Mapping[str, pd.DataFrame], period_start, period_end,
                 hi = q3 + 10 * (q3 - q1)
                 out = v > hi
                 if out.any():
-                    add(name, col, "outliers", out, np.sort(v[out])[::-1][:3].round(2))
+                    value_rows.append(row(name, col, "outliers", out,
+                                          np.sort(v[out])[::-1][:3].round(2)))
                 zero = v == 0
                 if zero.any():
-                    add(name, col, "zero amounts", zero)
+                    value_rows.append(row(name, col, "zero amounts", zero))
         if t:
             for col, parent, pcol in t.foreign_keys:
                 if col in df and parent in tables and pcol in tables[parent]:
                     v = df[col]
                     orphan = v.notna().to_numpy() & ~arrow.isin(v, tables[parent][pcol])
                     if orphan.any():
-                        add(name, col, "orphan keys", orphan, v[orphan].head(3))
+                        orphan_rows.append(row(name, col, "orphan keys", orphan, v[orphan].head(3)))
+        rows += nulls_rows + key_rows + value_rows + orphan_rows
     out = pd.DataFrame(rows, columns=["table", "column", "check", "rows", "share", "examples"])
     out["weight"] = out["check"].map(QUALITY_WEIGHTS).astype(float)
     out["action"] = out["check"].map({k: _(v) for k, v in QUALITY_ACTIONS.items()})

@@ -44,6 +44,9 @@ ACTIONS = {
     "conversion": N_("Check the offer, timing and landing page of {name}; test changes against "
                      "a holdout."),
 }
+# The orders columns this module reads (a notebook reads only these: a large client's orders
+# with every column are gigabytes).
+ORDER_COLUMNS = ("customer_id", "ordered_at", "revenue", "promotion_id")
 # Band and group values are compared by code in English; tables show them translated.
 BANDS = (N_("none"), N_("1–3 a month"), N_("weekly or more (4+)"))
 

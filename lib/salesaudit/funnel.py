@@ -20,6 +20,9 @@ import pandas as pd
 from salesaudit import fmt, stats
 from salesaudit.i18n import N_, _
 
+# The orders columns this module reads (a notebook reads only these: a large client's orders
+# with every column are gigabytes).
+ORDER_COLUMNS = ("customer_id", "ordered_at", "revenue", "store_id")
 MIN_CONVERSIONS_FOR_MEDIAN = 20  # fewer converted leads give too wide a median interval
 
 

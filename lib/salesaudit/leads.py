@@ -229,10 +229,18 @@ def acquired_customers(leads: pd.DataFrame | None, customers: pd.DataFrame | Non
     return out.sort_values(["channel", "customer_id"]).reset_index(drop=True)
 
 
+# The orders columns this module reads (a notebook reads only these: a large client's orders
+# with every column are gigabytes).
+ORDER_COLUMNS = ("customer_id", "ordered_at", "revenue", "cost", "status")
+
+
 def _valid_orders(orders: pd.DataFrame) -> pd.DataFrame:
-    o = orders.dropna(subset=["customer_id"])
+    """Known customers' completed orders: customer_id, ordered_at, revenue, margin."""
+    o = orders[[c for c in ORDER_COLUMNS if c in orders]]  # filter only the columns used
+    keep = o["customer_id"].notna().to_numpy()
     if "status" in o:
-        o = o[o["status"].fillna("completed") == "completed"]
+        keep = keep & (o["status"].fillna("completed") == "completed").to_numpy(dtype=bool)
+    o = o[keep]
     margin = o["revenue"] - o["cost"] if "cost" in o else pd.Series(np.nan, index=o.index)
     return pd.DataFrame({"customer_id": o["customer_id"].to_numpy(),
                          "ordered_at": o["ordered_at"].to_numpy(),

@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,16 +52,27 @@ class CachedTables(Mapping):
             self._loaded[name] = self.read(name)
         return self._loaded[name]
 
-    def read(self, name: str) -> pd.DataFrame:
-        """The table from its parquet file, not kept."""
+    def read(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The table from its parquet file, not kept; `columns`: only those it has."""
         if name not in self.rows:
             raise KeyError(name)
+        if columns is not None and name in self._loaded:
+            return _only(self._loaded[name], columns)
+        path = self.folder / f"{name}.parquet"
         try:
-            return pd.read_parquet(self.folder / f"{name}.parquet")
+            if columns is not None:
+                import pyarrow.parquet as pq
+
+                names = pq.read_schema(path).names
+                columns = [c for c in columns if c in names]
+            return pd.read_parquet(path, columns=columns)
         except FileNotFoundError as err:
             raise DataError([Problem(name, "the table cache changed while this notebook ran "
                                      "(another run of the same client rebuilt it)",
                                      file=str(self.folder), fix="run the notebook again")]) from err
+
+    def __contains__(self, name) -> bool:  # Mapping's default would read the table
+        return name in self.rows
 
     def __iter__(self):
         return iter(self.rows)
@@ -69,19 +80,55 @@ class CachedTables(Mapping):
     def __len__(self) -> int:
         return len(self.rows)
 
-    def passing(self) -> Mapping[str, pd.DataFrame]:
-        """The same tables for one pass over all of them (the data-quality checks): each is
-        read when asked for and not kept, unless a notebook already holds it."""
+    def passing(self) -> Mapping[str, pd.DataFrame | TableColumns]:
+        """The same tables for one pass of checks over all of them (data quality): a table
+        a notebook already holds as it is, any other as `TableColumns`, read a column at a
+        time and not kept."""
         return _Passing(self)
+
+
+def _only(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    return df[[c for c in columns if c in df]]  # copy-on-write: shares the data
+
+
+class TableColumns:
+    """A cached table read a column (or a few) at a time, for checks that look at one column
+    at a time: a large client's touches or orders whole are gigabytes. Supports what such
+    checks use: `columns`, `len()`, `in`, `t[column]` (a Series) and `t[[columns]]`."""
+
+    def __init__(self, cached: CachedTables, name: str):
+        import pyarrow.parquet as pq
+
+        self.cached, self.name = cached, name
+        try:
+            self.columns = pd.Index(pq.read_schema(cached.folder / f"{name}.parquet").names)
+        except FileNotFoundError:
+            cached.read(name)  # raises the clear "the cache changed" error
+            raise
+
+    def __len__(self) -> int:
+        return self.cached.rows[self.name]
+
+    def __contains__(self, column) -> bool:
+        return column in self.columns
+
+    def __getitem__(self, key: str | list[str]) -> pd.Series | pd.DataFrame:
+        df = self.cached.read(self.name, [key] if isinstance(key, str) else list(key))
+        return df[key]
 
 
 class _Passing(Mapping):
     def __init__(self, cached: CachedTables):
         self.cached = cached
 
-    def __getitem__(self, name: str) -> pd.DataFrame:
+    def __getitem__(self, name: str) -> pd.DataFrame | TableColumns:
+        if name not in self.cached:
+            raise KeyError(name)
         loaded = self.cached._loaded.get(name)
-        return self.cached.read(name) if loaded is None else loaded
+        return TableColumns(self.cached, name) if loaded is None else loaded
+
+    def __contains__(self, name) -> bool:
+        return name in self.cached
 
     def __iter__(self):
         return iter(self.cached.rows)
@@ -101,12 +148,20 @@ class AuditData:
     sources: dict[str, str] = field(default_factory=dict)  # table -> file path
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows, without reading it
 
-    def get(self, name: str) -> pd.DataFrame | None:
+    def get(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame | None:
+        """The table (None when the client has none). `columns`: only those of them it has
+        — what a page uses; a large client's full orders or touches are gigabytes."""
         contract.table(name)  # a typo in a notebook fails loudly
-        return self.tables.get(name)
+        if columns is None or name not in self.tables:
+            return self.tables.get(name)
+        columns = list(dict.fromkeys(columns))  # each once, in order
+        if isinstance(self.tables, CachedTables):
+            return self.tables.read(name, columns)
+        return _only(self.tables[name], columns)
 
     def has(self, name: str, *columns: str) -> bool:
-        df = self.tables.get(name)
+        """Whether the client has the table and, in it, each of `columns` with a value."""
+        df = self.get(name, columns=columns)  # only those columns are read
         return df is not None and all(c in df and df[c].notna().any() for c in columns)
 
     def missing(self, *names: str) -> list[str]:
