@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesaudit.arrow import codes, isin, lookup
+from salesaudit.arrow import all_distinct, codes, isin, lookup, sorted_codes
 
 
 @pytest.mark.parametrize("dtype", ["string", "str", object])
@@ -44,3 +44,23 @@ def test_codes_of_a_categorical_map_its_categories():
     values = pd.Series(pd.Categorical(["b", None, "a", "b", "z"], categories=["z", "b", "a"]))
     keys = pd.Index(["a", "b", "c"], dtype="string")
     assert codes(values, keys).tolist() == [1, -1, 0, 1, -1]
+
+
+def test_categoricals_as_values_or_keys_behave_like_their_strings():
+    cat = pd.Categorical(["b", None, "a", "b"], categories=["z", "b", "a"])  # "z" unused
+    plain = pd.Series(["b", None, "a", "b"], dtype="string")
+    for values in (cat, pd.Series(cat)):
+        assert isin(values, ["a", "q"]).tolist() == isin(plain, ["a", "q"]).tolist()
+        assert isin(plain, values).tolist() == [True, False, True, True]
+        c, ids = sorted_codes(values)
+        c0, ids0 = sorted_codes(plain)
+        assert c.tolist() == c0.tolist() == [1, -1, 0, 1] and list(ids) == list(ids0) == ["a", "b"]
+
+
+@pytest.mark.parametrize("dtype", ["string", object, "float64"])
+def test_all_distinct_agrees_with_duplicated(dtype):
+    for values in (["a", "b", None], ["a", "b", "a"], [None, "b", None], ["a"], []):
+        if dtype == "float64":
+            values = [None if v is None else float(ord(v)) for v in values]
+        s = pd.Series(values, dtype=dtype)
+        assert all_distinct(s) == (not s.duplicated().any()), values

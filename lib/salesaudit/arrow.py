@@ -30,8 +30,36 @@ def _value_set(right: pa.Array | pa.ChunkedArray, like: pa.Array | pa.ChunkedArr
     return right.combine_chunks() if isinstance(right, pa.ChunkedArray) else right
 
 
+def _categorical(values) -> pd.Categorical | None:
+    return pd.Categorical(values) if isinstance(values, pd.Categorical) or isinstance(
+        getattr(values, "dtype", None), pd.CategoricalDtype) else None
+
+
+def sorted_codes(values: pd.Series | pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """`pd.factorize(values, sort=True)`: codes numbered in sorted value order (−1 when
+    missing) and the distinct values by code. A categorical (as `customers.prepare` makes
+    customer ids) is recoded from its integer codes, without hashing or sorting strings."""
+    cat = _categorical(values)
+    if cat is None:
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes.astype(np.int64), pd.Index(uniques)
+    if not cat.categories.is_monotonic_increasing:
+        cat = cat.reorder_categories(cat.categories.sort_values())
+    c = cat.codes
+    used = np.zeros(len(cat.categories), dtype=bool)
+    used[c[c >= 0]] = True
+    renumber = np.cumsum(used) - 1  # the categories present, numbered 0..n-1 in order
+    return np.where(c >= 0, renumber[c], -1).astype(np.int64), pd.Index(cat.categories[used])
+
+
 def isin(values: pd.Series | pd.Index, keys) -> np.ndarray:
     """Boolean array: which `values` are among `keys` (missing values never are)."""
+    cat = _categorical(values)
+    if cat is not None:  # look up the categories once, then take by code
+        return np.r_[isin(cat.categories, keys), False][cat.codes]
+    kc = _categorical(keys)
+    if kc is not None:  # the categories that occur
+        keys = kc.categories[np.bincount(kc.codes[kc.codes >= 0], minlength=len(kc.categories)) > 0]
     left = _arrow(values)
     if left is not None:
         right = _arrow(keys)
@@ -45,13 +73,21 @@ def isin(values: pd.Series | pd.Index, keys) -> np.ndarray:
     return np.asarray(pd.Series(values).isin(known), bool)
 
 
+def all_distinct(values: pd.Series) -> bool:
+    """Whether no value occurs twice (a second missing value counts as a repeat, as in
+    `duplicated`); pyarrow's hash count instead of pandas' factorize for string columns."""
+    arr = _arrow(values)
+    if arr is None:
+        return bool(values.is_unique) and int(values.isna().sum()) <= 1
+    return pc.count_distinct(arr, mode="all").as_py() == len(arr)
+
+
 def codes(values: pd.Series | pd.Index, keys: pd.Index) -> np.ndarray:
     """Position of each of `values` in `keys` (distinct), −1 when absent or missing: integer
     keys for joins and merge_asof, which are much slower on strings."""
-    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
-        cat = pd.Categorical(values)  # look up the few categories, then take by code
-        pos = np.r_[codes(pd.Series(cat.categories), keys), -1]
-        return pos[cat.codes]
+    cat = _categorical(values)
+    if cat is not None:  # look up the categories once, then take by code
+        return np.r_[codes(cat.categories, keys), -1][cat.codes]
     left, right = _arrow(values), _arrow(keys)
     if left is None or right is None:
         return pd.Index(keys).get_indexer(values)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from salesaudit import arrow
 from salesaudit.i18n import _
 
 _NS_PER_DAY = 86_400 * 10**9
@@ -59,7 +60,7 @@ def _summary(
     customer_col: str,
 ) -> pd.DataFrame:
     """Core of customer_summary on already-filtered rows (periods <= end_period)."""
-    codes, uniques = pd.factorize(customers, sort=True)  # sorted ids, as lifetimes' groupby
+    codes, uniques = arrow.sorted_codes(customers)  # sorted ids, as lifetimes' groupby
     n_cust = len(uniques)
     if n_cust == 0:
         cols = ["frequency", "recency", "T"] + (["monetary_value"] if values is not None else [])
@@ -143,13 +144,15 @@ def customer_summary(
     in_hold = ((dates > cal_ts) & (dates <= obs_ts)).to_numpy()
     if not in_hold.any():
         raise ValueError(_("no orders between calibration_end and observation_end"))
-    h_cust = cust[in_hold].to_numpy()
+    h_cust, h_ids = arrow.sorted_codes(cust[in_hold])  # integer codes: no id strings hashed
     h = pd.DataFrame({"c": h_cust, "p": per[in_hold]})
-    freq_h = h.drop_duplicates().groupby("c", sort=False).size()
+    freq_h = h.drop_duplicates().groupby("c", sort=True).size()
+    freq_h.index = h_ids[freq_h.index.to_numpy()]
     out = cal.copy()
     out["frequency_holdout"] = freq_h.reindex(out.index).fillna(0).to_numpy(dtype=float)
     if values is not None:
-        mv_h = pd.Series(values[in_hold]).groupby(h_cust, sort=False).mean()
+        mv_h = pd.Series(values[in_hold]).groupby(h_cust, sort=True).mean()
+        mv_h.index = h_ids[mv_h.index.to_numpy()]
         out["monetary_value_holdout"] = mv_h.reindex(out.index).fillna(0).to_numpy(dtype=float)
     out["duration_holdout"] = (obs_end - cal_end) / freq_multiplier
     return out
