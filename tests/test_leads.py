@@ -154,6 +154,36 @@ def test_conversion_model_leaves_out_attributes_nested_in_the_channel():
     assert row.ci_low <= planted <= row.ci_high
 
 
+def test_conversion_model_on_grouped_rows_equals_the_logit_per_lead():
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    ch = rng.choice(["a", "b", "c"], n, p=[0.5, 0.3, 0.2])
+    page = rng.choice(["/x", "/y"], n)
+    won = rng.random(n) < np.where(ch == "a", 0.3, 0.15) + np.where(page == "/x", 0.05, 0)
+    created = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 360, n), "D")
+    leads = pd.DataFrame({"channel": ch, "landing_page": page, "created_at": created,
+                          "won_at": pd.Series(pd.Timestamp("2025-12-01"), index=range(n)).where(won)})
+    m = lq.conversion_model(leads, "won_at")
+    # The reference: statsmodels' Logit on one row per lead, same terms and references.
+    d = pd.DataFrame({"won": won.astype(int), "channel": ch, "landing_page": page,
+                      "quarter": created.quarter.map("Q{}".format)})
+    refs = {v: d[v].value_counts().idxmax() for v in ("channel", "landing_page", "quarter")}
+    assert m.references == refs  # the largest group of each
+    ref = smf.logit("won ~ " + " + ".join(f'C({v}, Treatment("{r}"))' for v, r in refs.items()),
+                    d).fit(disp=0)
+    got = m.odds_ratios.set_index(["variable", "level"])
+    for term in ref.params.index[1:]:
+        key = (term.split(",")[0][2:], term.rsplit("[T.", 1)[1][:-1])
+        assert got.loc[key, "odds_ratio"] == pytest.approx(np.exp(ref.params[term]), rel=1e-6)
+        lo, hi = np.exp(ref.conf_int().loc[term])
+        assert (got.loc[key, "ci_low"], got.loc[key, "ci_high"]) == pytest.approx((lo, hi), rel=1e-6)
+        assert got.loc[key, "p_value"] == pytest.approx(ref.pvalues[term], rel=1e-5)
+        assert got.loc[key, "n"] == int((d[key[0]] == key[1]).sum())
+    assert m.pseudo_r2 == pytest.approx(ref.prsquared, rel=1e-6)
+
+
 # ----------------------------------------------------------------- value and profitability
 
 

@@ -201,6 +201,19 @@ def test_cache_is_reused_and_invalidated_when_a_file_changes(client):
     assert len(load(params).get("orders")) == 4
 
 
+def test_a_failed_validation_keeps_the_previous_cache_and_leaves_no_partial_one(client):
+    params = load_params(write_params(client))
+    load(params)
+    cache = paths.table_cache_dir("t")
+    meta = (cache / "meta.json").read_text()
+    # Tables are written as they pass; the foreign-key check fails after both are on disk.
+    (client / "orders.csv").write_text(ORDERS + "O4,C9,2025-04-01,3\n")
+    with pytest.raises(DataError, match="customer_id"):
+        load(params)
+    assert (cache / "meta.json").read_text() == meta
+    assert sorted(p.name for p in cache.parent.iterdir()) == ["tables"]
+
+
 def test_cached_tables_are_read_only_when_used(client):
     """A notebook holds only the tables it asks for; a pass over all tables (data quality)
     reads each once without keeping it."""

@@ -187,6 +187,28 @@ def test_unchanged_rerun_reuses_everything_and_a_change_reruns_only_what_depends
     assert "A note added by the test." in (report / "team_effectiveness.html").read_text()
 
 
+def test_longest_first_by_the_last_run_and_by_table_size_without_one():
+    from types import SimpleNamespace
+
+    from salesaudit.pipeline import longest_first
+
+    nbs = [SimpleNamespace(slug=s) for s in ("funnel", "content_flows", "reporting", "lead_quality")]
+    rows = {"orders": 10_000_000, "touches": 18_000_000, "campaigns": 40, "leads": 3_000_000,
+            "customers": 2_000_000}
+
+    def slugs(order):
+        return [nb.slug for nb in order]
+
+    # A first run: by the rows of the tables each needs (ties: of those it uses).
+    assert slugs(longest_first(nbs, {}, rows)) == ["content_flows", "reporting", "lead_quality",
+                                                   "funnel"]
+    history = {"funnel": {"seconds": 20}, "content_flows": {"seconds": 50},
+               "reporting": {"seconds": 100}}
+    # With history, by seconds; a notebook without any still comes first.
+    assert slugs(longest_first(nbs, history, rows)) == ["lead_quality", "reporting",
+                                                        "content_flows", "funnel"]
+
+
 def test_notebooks_start_while_their_memory_fits_the_budget():
     from salesaudit.pipeline import admissible
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 from salesaudit import clv, fmt, funnel, stats
@@ -87,7 +88,12 @@ def conversion_model(ripe: pd.DataFrame, final_col: str, by: str = "channel",
     available (categorical: campaign, landing page; and the quarter of lead creation for
     seasonality). Attributes nested in the channel (each value in one channel only) are left
     out: they cannot be told apart from the channel. Levels with < min_level_n leads are
-    pooled. Reference level: the largest group. Odds ratios with 95% Wald intervals."""
+    pooled. Reference level: the largest group. Odds ratios with 95% Wald intervals.
+
+    Every predictor is categorical, so the fit runs on one row per combination of levels
+    (wins out of leads, a binomial GLM): the same likelihood, estimates and Wald intervals as
+    the logit on one row per lead, which at millions of leads builds a design matrix of
+    gigabytes. The pseudo R² is McFadden's on the per-lead likelihood."""
     if len(ripe) < 50 or ripe[by].nunique() < 2:
         return None
     d = pd.DataFrame({"won": ripe[final_col].notna().astype(int).to_numpy(),
@@ -107,8 +113,10 @@ def conversion_model(ripe: pd.DataFrame, final_col: str, by: str = "channel",
     variables = [c for c in d.columns if c != "won" and d[c].nunique() > 1]
     refs = {c: str(d[c].value_counts().sort_index().idxmax()) for c in variables}
     terms = " + ".join(f'C({c}, Treatment("{refs[c]}"))' for c in variables)
+    g = d.groupby(variables, sort=True)["won"].agg(won="sum", leads="size").reset_index()
+    g["lost"] = g["leads"] - g["won"]
     try:
-        fit = smf.logit(f"won ~ {terms}", d).fit(disp=0, maxiter=200)
+        fit = smf.glm(f"won + lost ~ {terms}", g, family=sm.families.Binomial()).fit(maxiter=200)
     except Exception as exc:  # singular design or perfect separation: say so, do not crash
         return ConversionModel(pd.DataFrame(), refs, {**dropped, "model": str(exc)}, len(d), np.nan)
     ci = fit.conf_int()
@@ -120,9 +128,21 @@ def conversion_model(ripe: pd.DataFrame, final_col: str, by: str = "channel",
         level = term.rsplit("[T.", 1)[1][:-1]
         rows.append({"variable": var, "level": level, "odds_ratio": np.exp(fit.params[term]),
                      "ci_low": np.exp(ci.loc[term, 0]), "ci_high": np.exp(ci.loc[term, 1]),
-                     "p_value": fit.pvalues[term], "n": int((d[var] == level).sum())})
+                     "p_value": fit.pvalues[term],
+                     "n": int(g.loc[g[var] == level, "leads"].sum())})
     table = pd.DataFrame(rows)
-    return ConversionModel(table, refs, dropped, len(d), float(fit.prsquared))
+    return ConversionModel(table, refs, dropped, len(d), _mcfadden(g, fit.fittedvalues))
+
+
+def _mcfadden(g: pd.DataFrame, p: pd.Series) -> float:
+    """McFadden's pseudo R² (1 − llf / llnull) of a binomial fit on grouped rows (won, lost),
+    with the per-lead Bernoulli log-likelihood (the grouped GLM's adds binomial constants)."""
+    won, lost = g["won"].to_numpy(dtype=float), g["lost"].to_numpy(dtype=float)
+    p = np.clip(p.to_numpy(dtype=float), 1e-300, 1 - 1e-16)
+    p0 = won.sum() / (won.sum() + lost.sum())
+    llf = float(np.sum(won * np.log(p) + lost * np.log1p(-p)))
+    llnull = float(np.sum(won * np.log(p0) + lost * np.log1p(-p0)))
+    return 1 - llf / llnull if llnull else np.nan
 
 
 # --------------------------------------------------------------------------- spend

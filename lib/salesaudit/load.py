@@ -624,14 +624,19 @@ def _read_cache(folder: Path, params: AuditParams) -> AuditData:
                      meta["rows"])
 
 
-def _write_cache(folder: Path, data: AuditData, key: str) -> None:
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tables-", dir=folder.parent))
-    for n, df in data.tables.items():
-        df.to_parquet(tmp / f"{n}.parquet", index=False)
-    data.quality.to_parquet(tmp / "quality.parquet", index=False)
-    (tmp / "meta.json").write_text(json.dumps(
-        {"key": key, "rows": dict(data.row_counts()), "sources": data.sources}))
+def _key_columns(name: str) -> list[str]:
+    """The columns of a table the foreign-key checks read (its own and its children's)."""
+    own = [c for c, _parent, _col in contract.table(name).foreign_keys]
+    parent_of = [col for t in contract.TABLES for _c, parent, col in contract.table(t).foreign_keys
+                 if parent == name]
+    return list(dict.fromkeys(own + parent_of))
+
+
+def _publish_cache(tmp: Path, folder: Path, quality: pd.DataFrame, key: str,
+                   rows: dict[str, int], sources: dict[str, str]) -> None:
+    """Complete the cache written table by table into `tmp` and swap it in for `folder`."""
+    quality.to_parquet(tmp / "quality.parquet", index=False)
+    (tmp / "meta.json").write_text(json.dumps({"key": key, "rows": rows, "sources": sources}))
     # Swap in atomically: concurrent notebooks either see the old cache or the new one.
     old = folder.with_name(folder.name + f".old-{os.getpid()}")
     if folder.exists():
@@ -661,21 +666,38 @@ def load(params: AuditParams, use_cache: bool = True) -> AuditData:
     quality: list[dict] = []
     tables: dict[str, pd.DataFrame] = {}
     sources: dict[str, str] = {}
-    for name in contract.TABLES:
-        loaded = _load_table(params, name, problems, quality)
-        if loaded is not None:
-            tables[name], path = loaded
-            sources[name] = str(path)
-    _foreign_key_problems(tables, sources, problems)
-    if problems:
-        raise DataError(problems)
-    data = AuditData(params, tables, pd.DataFrame(quality, columns=QUALITY_COLUMNS), sources)
-    data.quality["column"] = data.quality["column"].astype("string")
-    if use_cache:
-        _write_cache(cache, data, key)
-        del tables, data  # read back lazily: the caller holds only what it uses
-        return _read_cache(cache, params)
-    return data
+    rows: dict[str, int] = {}
+    tmp = None
+    if use_cache:  # each table goes to disk once validated; only its key columns stay
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tables-", dir=cache.parent))
+    try:
+        for name in contract.TABLES:
+            loaded = _load_table(params, name, problems, quality)
+            if loaded is None:
+                continue
+            df, path = loaded
+            sources[name], rows[name] = str(path), len(df)
+            if tmp is None:
+                tables[name] = df
+            else:
+                df.to_parquet(tmp / f"{name}.parquet", index=False)
+                tables[name] = df[[c for c in _key_columns(name) if c in df]].copy()
+            del df, loaded
+        _foreign_key_problems(tables, sources, problems)
+        if problems:
+            raise DataError(problems)
+        q = pd.DataFrame(quality, columns=QUALITY_COLUMNS)
+        q["column"] = q["column"].astype("string")
+        if tmp is None:
+            return AuditData(params, tables, q, sources)
+        del tables
+        _publish_cache(tmp, cache, q, key, rows, sources)
+        tmp = None
+        return _read_cache(cache, params)  # read lazily: the caller holds only what it uses
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def input_files(params: AuditParams) -> list[Path]:
