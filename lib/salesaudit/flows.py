@@ -537,7 +537,7 @@ def promotion_responders(outcomes: pd.DataFrame | None, campaigns: pd.DataFrame 
     # Customers as integer codes: those with an order in the period first (their revenue by
     # bincount, not by grouping millions of id strings), then those only reached.
     oc, ids = pd.factorize(o["customer_id"])
-    ids = pd.Index(ids)
+    ids, n_buyers = pd.Index(ids), len(ids)  # codes below n_buyers ordered in the period
     revenue = o["revenue"].to_numpy(dtype=float, na_value=np.nan)
     pc = arrow.codes(pt["customer_id"], ids)
     extra = pd.Index(pd.unique(pt["customer_id"][(pc < 0) & pt["customer_id"].notna().to_numpy()]))
@@ -561,8 +561,7 @@ def promotion_responders(outcomes: pd.DataFrame | None, campaigns: pd.DataFrame 
     group = np.select([count == 0, count == 1, count == 2], [0, 1, 2], 3)
     in_base = np.zeros(len(ids), dtype=bool)
     in_base[base] = True
-    outside = np.flatnonzero(~in_base[: len(ids) - len(extra)] & (np.bincount(
-        oc[oc >= 0], minlength=len(ids) - len(extra)) > 0))
+    outside = np.flatnonzero(~in_base[:n_buyers])  # bought in the period, never reached
     outside = outside[np.argsort(ids[outside])]  # by id, as before the codes
     rows = []
     for i, grp in enumerate((*RESPONDER_GROUPS, N_("not reached by any promotion"))):
