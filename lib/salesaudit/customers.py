@@ -73,8 +73,10 @@ def as_of_date(orders: pd.DataFrame, period_end) -> pd.Timestamp:
 
 
 def in_period(orders: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The orders of the period; `orders` itself when all are (filtering copies every column)."""
     t = orders["ordered_at"]
-    return orders[(t >= pd.Timestamp(start)) & (t < pd.Timestamp(end) + pd.Timedelta(days=1))]
+    inside = ((t >= pd.Timestamp(start)) & (t < pd.Timestamp(end) + pd.Timedelta(days=1))).to_numpy(dtype=bool)
+    return orders if inside.all() else orders[inside]
 
 
 def known(orders: pd.DataFrame) -> pd.DataFrame:
@@ -146,6 +148,14 @@ def _clusters(o: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     anon = codes < 0
     codes[anon] = len(ids) + np.arange(int(anon.sum()))
     return codes, ids
+
+
+def _cluster_sums(clusters: np.ndarray, **columns) -> pd.DataFrame:
+    """Per cluster (codes 0..n-1, as `_clusters` gives) the sum of each column: bincounts, not
+    a frame of ten million rows grouped."""
+    n = int(clusters.max()) + 1 if len(clusters) else 0
+    return pd.DataFrame({name: np.bincount(clusters, weights=np.asarray(v, dtype=float), minlength=n)
+                         for name, v in columns.items()})
 
 
 # --------------------------------------------------------------------------- one-time vs repeat
@@ -243,9 +253,8 @@ def kpis(orders: pd.DataFrame, start, end, customers: pd.DataFrame | None = None
     o = prepare(orders)
     po = in_period(o, start, end)
     kept = po[po["kept"]]
-    cl, _ids = _clusters(kept)
-    g = pd.DataFrame({"net": kept["net"].to_numpy(), "one": 1.0}).groupby(cl)
-    ticket = _ratio_ci(g["net"].sum(), g["one"].sum(), seed=seed)
+    g = _cluster_sums(_clusters(kept)[0], net=kept["net"].to_numpy(), one=np.ones(len(kept)))
+    ticket = _ratio_ci(g["net"], g["one"], seed=seed)
     pc = per_customer(po)
     opc = stats.bootstrap_ci(pc["orders"].to_numpy(dtype=float), n_boot=N_BOOT, seed=seed)
     rpc = stats.bootstrap_ci(pc["revenue"].to_numpy(dtype=float), n_boot=N_BOOT, seed=seed)
@@ -664,16 +673,13 @@ def loyalty(orders: pd.DataFrame, start, end, customers: pd.DataFrame | None = N
     card = card_flags(o, customers)
     if card is None:
         return None
-    o["card"] = card.to_numpy(dtype=bool)
+    o = o.assign(card=card.to_numpy(dtype=bool))  # a new frame: the caller's stays as it is
     po = in_period(o, start, end)
     kept = po[po["kept"]]
     cl, ids = _clusters(kept)
     # Per cluster (customer or anonymous order) sums, for cluster-bootstrap ratios.
-    c = pd.DataFrame({"cl": cl, "card": kept["card"].to_numpy(), "net": kept["net"].to_numpy(),
-                      "one": 1.0})
-    c["net_c"], c["n_c"] = c["net"] * c["card"], c["one"] * c["card"]
-    c["net_n"], c["n_n"] = c["net"] * ~c["card"], c["one"] * ~c["card"]
-    per = c.groupby("cl", sort=True)[["net_c", "n_c", "net_n", "n_n", "net"]].sum()
+    on, net = kept["card"].to_numpy(), kept["net"].to_numpy()
+    per = _cluster_sums(cl, net_c=net * on, n_c=on, net_n=net * ~on, n_n=~on, net=net)
     rows = []
     for label, num, den in [(N_("card"), "net_c", "n_c"), (N_("no card"), "net_n", "n_n")]:
         e = _ratio_ci(per[num], per[den], seed=seed)
@@ -706,13 +712,10 @@ def loyalty(orders: pd.DataFrame, start, end, customers: pd.DataFrame | None = N
     margins = margin_diff = None
     if "cost" in kept and kept["cost"].notna().any():
         mk = kept[kept["cost"].notna()]
-        mc = pd.DataFrame({"cl": _clusters(mk)[0], "card": mk["card"].to_numpy(),
-                           "rev": mk["net"].to_numpy(),
-                           "mar": mk["net"].to_numpy() - mk["cost"].to_numpy(dtype=float)})
-        for col in ("rev", "mar"):
-            mc[col + "_c"] = mc[col] * mc["card"]
-            mc[col + "_n"] = mc[col] * ~mc["card"]
-        pm = mc.groupby("cl", sort=True)[["rev_c", "mar_c", "rev_n", "mar_n"]].sum()
+        on, rev = mk["card"].to_numpy(), mk["net"].to_numpy()
+        mar = rev - mk["cost"].to_numpy(dtype=float)
+        pm = _cluster_sums(_clusters(mk)[0], rev_c=rev * on, mar_c=mar * on, rev_n=rev * ~on,
+                           mar_n=mar * ~on)
         rows = []
         for label, s in [("card", "_c"), ("no card", "_n")]:
             e = _ratio_ci(pm["mar" + s], pm["rev" + s], seed=seed)
