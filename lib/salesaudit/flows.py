@@ -66,12 +66,6 @@ def _sent_mask(touches: pd.DataFrame) -> np.ndarray:
     return (touches["group"].fillna("treatment") != "control").to_numpy(dtype=bool)
 
 
-def sent_touches(touches: pd.DataFrame) -> pd.DataFrame:
-    """Touches that were actually sent (holdout control rows are not)."""
-    sent = _sent_mask(touches)
-    return touches if sent.all() else touches[sent]
-
-
 def _ns(values) -> np.ndarray:
     """Timestamps as int64 nanoseconds."""
     return np.asarray(values, dtype="datetime64[ns]").view(np.int64)
