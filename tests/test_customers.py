@@ -303,7 +303,7 @@ def test_notebook_on_cdnow_reproduces_the_published_bgnbd_fit(tmp_path):
 
     text = outputs_text(run_notebook_with_params("04_reporting.ipynb", _cdnow_params(tmp_path), tmp_path))
     assert "Parameters: r 0.243, alpha 4.414, a 0.793, b 2.426" in text
-    assert "Calibration 1997-01-01 to 1997-09-30" in text and "2,357 customers" in text
+    assert "Calibration Jan 1, 1997 to Sep 30, 1997" in text and "2,357 customers" in text
     # No card data in CDNOW: the loyalty section says what to provide instead of crashing.
     assert "Not available." in text and "loyalty-card analysis" in text
 

@@ -694,8 +694,8 @@ def mix_vs_rate(ripe: pd.DataFrame, final_col: str, by: str = "channel",
     delta = b2 - b1
     ch = (r2 - r1)[both]
     paradox = bool(len(ch) > 1 and delta != 0 and (np.sign(ch) == -np.sign(delta)).all())
-    lab1 = _("created before {date}", date=f"{cut:%Y-%m-%d}")
-    lab2 = _("created on or after {date}", date=f"{cut:%Y-%m-%d}")
+    lab1 = _("created before {date}", date=fmt.date(cut))
+    lab2 = _("created on or after {date}", date=fmt.date(cut))
     return MixDecomposition(table, lab1, lab2, float(b1), float(b2), mix, rate, paradox)
 
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from salesaudit import contract, paths
+from salesaudit import contract, fmt, paths
 from salesaudit.errors import ParamsError
 
 TableName = Literal[
@@ -171,7 +171,8 @@ class Period(_Strict):
         return (self.end - self.start).days + 1
 
     def __str__(self) -> str:
-        return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+        """In the report's date format (the locale set by the notebook), like the header."""
+        return fmt.period(self.start, self.end)
 
 
 class FunnelStage(_Strict):
