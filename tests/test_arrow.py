@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesaudit.arrow import all_distinct, codes, isin, lookup, sorted_codes
+from salesaudit.arrow import all_distinct, codes, distinct, isin, lookup, run_starts, sorted_codes
 
 
 @pytest.mark.parametrize("dtype", ["string", "str", object])
@@ -64,3 +64,14 @@ def test_all_distinct_agrees_with_duplicated(dtype):
             values = [None if v is None else float(ord(v)) for v in values]
         s = pd.Series(values, dtype=dtype)
         assert all_distinct(s) == (not s.duplicated().any()), values
+
+
+def test_run_starts_and_distinct_agree_with_numpy_unique():
+    rng = np.random.default_rng(0)
+    keys = rng.integers(0, 50, 1000)
+    values, counts = distinct(keys)
+    ref_values, ref_counts = np.unique(keys, return_counts=True)
+    assert values.tolist() == ref_values.tolist() and counts.tolist() == ref_counts.tolist()
+    assert run_starts(np.sort(keys)).tolist() == np.unique(np.sort(keys), return_index=True)[1].tolist()
+    assert run_starts(np.array([], dtype=np.int64)).tolist() == []
+    assert [a.tolist() for a in distinct(np.array([], dtype=np.int64))] == [[], []]

@@ -72,7 +72,7 @@ def _summary(
     # (a sort is faster than hashing for 10M keys).
     order = np.argsort(key)
     skey = key[order]
-    starts = np.flatnonzero(np.r_[True, skey[1:] != skey[:-1]])
+    starts = arrow.run_starts(skey)
     ukey = skey[starts]
     cust = ukey // span
     per = ukey % span + pmin

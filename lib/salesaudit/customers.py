@@ -217,7 +217,7 @@ def first_orders(orders: pd.DataFrame, customers: pd.DataFrame | None = None) ->
     t = k["ordered_at"].to_numpy()
     order = np.lexsort((t, codes))
     c, t = codes[order], t[order]
-    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]]) if len(c) else np.empty(0, dtype=int)
+    starts = arrow.run_starts(c)
     has_second = np.diff(np.r_[starts, len(c)]) > 1
     second = np.full(len(starts), np.datetime64("NaT"), dtype=t.dtype)
     second[has_second] = t[starts[has_second] + 1]
@@ -475,8 +475,7 @@ def rhythm_scores(orders: pd.DataFrame, as_of, min_orders: int = 4, p_gap: float
     s = pd.DataFrame({"purchase_days": g.size(), "orders": g["orders"].sum(),
                       "revenue": g["net"].sum(), "first": g["day"].min(), "last": g["day"].max()})
     c = days["_c"].to_numpy()
-    first_row = np.flatnonzero(np.r_[True, c[1:] != c[:-1]]) if len(c) else np.empty(0, int)
-    s.index = pd.Index(days["customer_id"].iloc[first_row], name="customer_id")
+    s.index = pd.Index(days["customer_id"].iloc[arrow.run_starts(c)], name="customer_id")
     last_of_code = s["last"].to_numpy()  # by code, before customers with one day are dropped
     keep = (s["purchase_days"] >= 2).to_numpy()
     s = s[keep]

@@ -71,15 +71,6 @@ def _ns(values) -> np.ndarray:
     return np.asarray(values, dtype="datetime64[ns]").view(np.int64)
 
 
-def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct integer keys, sorted, and how often each occurs. By sorting: numpy 2's
-    hash-based np.unique and pandas' value_counts are several times slower on tens of
-    millions of keys (measured in benchmarks/)."""
-    k = np.sort(keys)
-    first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.empty(0, np.int64)
-    return k[first], np.diff(np.r_[first, len(k)])
-
-
 class _CustomerTimeline:
     """Events (orders or touches) of known customers sorted by (customer, time, tie-break),
     searchable by binary search: windows per customer over tens of millions of rows without
@@ -152,14 +143,13 @@ def attribute_orders(orders: pd.DataFrame, touches: pd.DataFrame | None,
     sent_at = np.full(len(out), np.datetime64("NaT"), dtype="datetime64[ns]")
     campaigns = pd.Index([], dtype="string")
     if touches is not None and len(touches) and len(out):
-        t = touches
         # Campaign codes in id order: among simultaneous touches the last campaign_id wins.
-        camp, campaigns = pd.factorize(t["campaign_id"], sort=True)
-        tl = _CustomerTimeline(t["customer_id"], t["sent_at"], tie_break=camp,
-                               where=_sent_mask(t))
+        camp, campaigns = pd.factorize(touches["campaign_id"], sort=True)
+        tl = _CustomerTimeline(touches["customer_id"], touches["sent_at"], tie_break=camp,
+                               where=_sent_mask(touches))
         codes = arrow.codes(out["customer_id"], tl.ids)
         row = tl.last_at_or_before(codes, out["ordered_at"])
-        touch_at = _ns(t["sent_at"])[np.maximum(row, 0)]
+        touch_at = _ns(touches["sent_at"])[np.maximum(row, 0)]
         inside = (row >= 0) & (_ns(out["ordered_at"]) - touch_at < pd.Timedelta(
             days=window_days).value)
         campaign = np.where(inside, camp[np.maximum(row, 0)], -1)
@@ -193,7 +183,7 @@ def touch_outcomes(touches: pd.DataFrame, orders: pd.DataFrame | None,
         t = t[t["customer_id"].notna()]
     sent = _ns(t["sent_at"])
     end = sent + pd.Timedelta(days=window_days).value
-    n, revenue = _window_totals(orders, t["customer_id"], sent, end.view("datetime64[ns]"))
+    n, revenue = _window_totals(orders, t["customer_id"], sent, end)
     t["window_orders"] = n
     t["window_revenue"] = np.round(revenue, 2)
     t["converted"] = n > 0
@@ -237,7 +227,7 @@ def campaign_metrics(outcomes: pd.DataFrame, campaigns: pd.DataFrame | None,
     cust, _ = pd.factorize(outcomes["customer_id"])
     n_cust = int(cust.max()) + 1 if len(cust) else 1
     pair = (camp >= 0) & (cust >= 0)
-    pairs = _distinct(camp[pair].astype(np.int64) * n_cust + cust[pair])[0]  # (campaign, customer)
+    pairs = arrow.distinct(camp[pair].astype(np.int64) * n_cust + cust[pair])[0]  # (campaign, customer)
     opened = outcomes["opened"].to_numpy(dtype=bool)
     clicked = outcomes["clicked"].to_numpy(dtype=bool)
     out = pd.DataFrame({
@@ -474,12 +464,8 @@ def promotion_conversion(outcomes: pd.DataFrame, campaigns: pd.DataFrame,
     cust, custs = pd.factorize(pt["customer_id"])
     n = max(len(custs), 1)
     key = promo.astype(np.int64) * n + cust
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, int)
-    bought = np.maximum.reduceat(pt["converted"].to_numpy(dtype=bool)[order], first) \
-        if len(first) else np.zeros(0, bool)
-    pairs = key[first]
+    pairs = arrow.distinct(key)[0]
+    bought = np.isin(pairs, key[pt["converted"].to_numpy(dtype=bool)])
     tag = _tagged(orders, start, end)
     tp = arrow.codes(tag["promotion_id"], pd.Index(promos))
     tc = arrow.codes(tag["customer_id"], pd.Index(custs))
@@ -549,7 +535,7 @@ def promotion_responders(outcomes: pd.DataFrame | None, campaigns: pd.DataFrame 
     # Distinct (customer, promotion) responses, counted per customer.
     ok = np.r_[pt["converted"].to_numpy(dtype=bool), np.ones(len(tag), dtype=bool)] & (
         both >= 0) & (promo >= 0)
-    pairs = _distinct(both[ok] * max(len(promos), 1) + promo[ok])[0]
+    pairs = arrow.distinct(both[ok] * max(len(promos), 1) + promo[ok])[0]
     n_resp = np.bincount(pairs // max(len(promos), 1), minlength=len(ids))
     count = n_resp[base]
     group = np.select([count == 0, count == 1, count == 2], [0, 1, 2], 3)
@@ -668,16 +654,15 @@ def touch_frequency(touches: pd.DataFrame, orders: pd.DataFrame | None, start,
         o_ns = _ns(orders["ordered_at"])
         first_ns = np.minimum(first_ns, earliest(oc, o_ns))
         inside = (oc >= 0) & (o_ns >= lo.value) & (o_ns < hi.value)
-        okey = _distinct(oc[inside] * k + month_idx(o_ns[inside]))[0]
+        okey = arrow.distinct(oc[inside] * k + month_idx(o_ns[inside]))[0]
     start_m = np.clip(month_idx(first_ns), 0, k - 1)
     # Sparse: only (customer, month) cells with a touch or an order are built; a customer's
     # first event precedes their touches and orders, so those cells are all live.
-    cells, per_cell = _distinct(tcode[in_p] * k + month_idx(t_ns[in_p]))  # touches per cell
+    cells, per_cell = arrow.distinct(tcode[in_p] * k + month_idx(t_ns[in_p]))  # touches per cell
     live = np.bincount(start_m, minlength=k).cumsum()  # customers live in each month
     total = int(live.sum())
     band_t = _band(per_cell)
-    at = np.minimum(np.searchsorted(okey, cells), max(len(okey) - 1, 0))
-    bought_t = (okey[at] == cells) if len(okey) else np.zeros(len(cells), dtype=bool)
+    bought_t = np.isin(cells, okey)
     cnt = pd.Series(np.bincount(band_t, minlength=len(BANDS)), index=list(BANDS))
     cnt[BANDS[0]] = total - len(cells)
     share = stats.proportions(cnt, pd.Series(total, index=cnt.index))
