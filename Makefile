@@ -52,7 +52,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 demo: $(DEMO)
 
-$(DEMO): $(STAMP) lib/salesaudit/demo.py
+$(DEMO): $(STAMP) $(wildcard lib/salesaudit/demo/*.py)
 	$(BIN)/salesaudit demo --out data/demo
 
 real-data:  ## copy the public datasets beside the repo into data/ (see params/olist.yaml …)

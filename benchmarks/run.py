@@ -221,7 +221,7 @@ LOAD_SCRIPT = """
 import json, sys, time
 t0 = time.perf_counter()
 from salesaudit.params import load_params
-from salesaudit.load import load
+from salesaudit.ingest.load import load
 t1 = time.perf_counter()
 params = load_params(sys.argv[1])
 data = load(params, use_cache=sys.argv[2] == "cached")
@@ -244,7 +244,7 @@ def kernel_start(out: Path, reps: int = 3) -> dict:
     import nbformat
     import papermill
 
-    from salesaudit import pipeline
+    from salesaudit.run import pipeline
 
     os.environ.update(env())
     os.environ["PYTHONWARNINGS"] = "ignore::DeprecationWarning"  # as the pipeline's kernels
@@ -252,7 +252,7 @@ def kernel_start(out: Path, reps: int = 3) -> dict:
     folder = out / "kernel"
     folder.mkdir(parents=True, exist_ok=True)
     imports = ("import matplotlib.pyplot as plt\nimport pandas as pd\n"
-               "from salesaudit.notebook import start\n"
+               "from salesaudit.run.notebook import start\n"
                "from salesaudit import clv, customers, flows, funnel, leads, service, team, "
                "stats, plots, fmt, compare")
     result = {}
@@ -318,7 +318,7 @@ def audit_run(params: Path, client: str, jobs: int | None, force: bool, timeout:
 
 def baseline(params: Path, client: str, timeout: float, out: Path) -> dict:
     """The same notebooks one after another with the plain papermill and nbconvert commands."""
-    from salesaudit import pipeline
+    from salesaudit.run import pipeline
 
     nbs = pipeline.discover()
     nbs = [nb for nb in nbs if nb.slug != pipeline.SUMMARY] + \
@@ -362,7 +362,7 @@ def baseline(params: Path, client: str, timeout: float, out: Path) -> dict:
 CLV_SCRIPT = """
 import json, sys, time
 import numpy as np, pandas as pd
-from salesaudit import clv
+from salesaudit.methods import clv
 from lifetimes.utils import summary_data_from_transaction_data
 path, end, which = sys.argv[1], sys.argv[2], sys.argv[3]
 orders = pd.read_parquet(path, columns=["customer_id", "ordered_at", "revenue"])

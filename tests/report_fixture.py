@@ -27,7 +27,7 @@ CLIENT_NAME = "Small & Co <test>"
 def cli(root: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     """`salesaudit <args>` in a subprocess, with the project root at `root`."""
     env = {**os.environ, "SALESAUDIT_ROOT": str(root)}
-    return subprocess.run([sys.executable, "-m", "salesaudit.cli", *args], cwd=root, env=env,
+    return subprocess.run([sys.executable, "-m", "salesaudit.run.cli", *args], cwd=root, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 

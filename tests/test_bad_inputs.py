@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from salesaudit import paths
-from salesaudit.cli import app
+from salesaudit.run.cli import app
 
 CUSTOMERS = "customer_id\nC1\nC2\nC3\n"
 ORDERS = "order_id,customer_id,ordered_at,revenue\nO1,C1,2025-01-05,10.5\nO2,C2,2025-02-01,20\n"

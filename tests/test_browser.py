@@ -19,7 +19,7 @@ from urllib.parse import unquote, urldefrag
 import pytest
 
 from report_fixture import CLIENT_NAME, published_report  # noqa: F401  (a fixture)
-from salesaudit import findings, pdf
+from salesaudit.report import findings, pdf
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from report_fixture import cli, make_project
-from salesaudit import findings, i18n, paths
+from salesaudit import i18n, paths
+from salesaudit.report import findings
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import nbformat
 import papermill
 import pytest
 
-from salesaudit import paths, pipeline
+from salesaudit import paths
+from salesaudit.run import pipeline
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 

@@ -11,7 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesaudit import customers, flows, funnel, leads, service
+from salesaudit.components.content_flows import metrics as flows
+from salesaudit.components.customer_service import metrics as service
+from salesaudit.components.funnel import metrics as funnel
+from salesaudit.components.lead_quality import metrics as leads
+from salesaudit.components.reporting import metrics as customers
 
 
 def assert_same(a, b, where: str = "result") -> None:

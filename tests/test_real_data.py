@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from salesaudit import funnel, paths
-from salesaudit.load import load
+from salesaudit import paths
+from salesaudit.components.funnel import metrics as funnel
+from salesaudit.ingest.load import load
 from salesaudit.params import parse_params
 
 DATASETS = paths.ROOT.parent / "shared" / "datasets"

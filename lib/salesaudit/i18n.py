@@ -36,7 +36,7 @@ from salesaudit import paths
 
 LANGUAGES = ("en", "it")
 SOURCE_LANGUAGE = "en"
-LOCALES = Path(__file__).parent / "locales"
+LOCALES = Path(__file__).parent / "report" / "locales"
 # The front-matter lines a reader sees: `title: Text`, optionally quoted.
 _FRONT = re.compile(r"""^(title|subtitle):\s*(["']?)(.+?)\2\s*$""", re.M)
 _language = SOURCE_LANGUAGE
@@ -153,7 +153,7 @@ def extract(path: Path) -> list[tuple[str, int]]:
 
 def sources() -> list[Path]:
     """Everything whose text a reader sees: library modules and the audit's notebooks."""
-    lib = sorted(p for p in Path(__file__).parent.glob("*.py") if p.name != "i18n.py")
+    lib = sorted(p for p in Path(__file__).parent.rglob("*.py") if p.name != "i18n.py")
     return lib + sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -161,8 +161,17 @@ def messages() -> dict[Path, list[tuple[str, int]]]:
     return {p: found for p in sources() if (found := extract(p))}
 
 
+def catalog_name(source: Path) -> str:
+    """A source's catalog: the notebook's stem, or the module's dotted path in the package
+    (`components.reporting.metrics`), so that modules of the same name never share one."""
+    if source.suffix != ".py":
+        return source.stem
+    rel = source.relative_to(Path(__file__).parent).with_suffix("")
+    return ".".join(p for p in rel.parts if p != "__init__") or "salesaudit"
+
+
 def _po_path(language: str, source: Path) -> Path:
-    return LOCALES / language / f"{source.stem}.po"
+    return LOCALES / language / f"{catalog_name(source)}.po"
 
 
 def _read(po: Path, language: str) -> Catalog:
@@ -180,8 +189,9 @@ def _write(po: Path, cat: Catalog) -> None:
 
 def update(language: str, only: list[str] | None = None) -> list[Path]:
     """Bring `language`'s catalogs in line with the sources: one .po per source, new msgids
-    added empty (or with a translation found in another catalog), unused ones dropped. A msgid
-    used by several sources lives in the first one's catalog. Returns the files written."""
+    added empty (or with a translation found in another catalog), unused ones and the catalogs
+    of moved or removed sources dropped. A msgid used by several sources lives in the first
+    one's catalog. Returns the files written."""
     known = catalog(language)
     seen: set[str] = set()
     written = []
@@ -196,12 +206,15 @@ def update(language: str, only: list[str] | None = None) -> list[Path]:
             prev = old.get(msgid)
             new.add(msgid, (prev.string if prev is not None and prev.string else known.get(msgid, "")),
                     locations=[(source.name, where)])
-        if only and source.stem not in only:
+        if only and catalog_name(source) not in only:
             continue
         if len(new):
             _write(po, new)
             written.append(po)
         elif po.exists():
+            po.unlink()
+    if not only:  # catalogs of sources that were moved or removed
+        for po in set((LOCALES / language).glob("*.po")) - set(written):
             po.unlink()
     return written
 

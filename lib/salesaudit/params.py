@@ -16,8 +16,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from salesaudit import contract, fmt, paths
+from salesaudit import fmt, paths
 from salesaudit.errors import ParamsError
+from salesaudit.ingest import contract
 
 TableName = Literal[
     "customers", "orders", "leads", "traffic", "store_traffic", "spend",
