@@ -100,3 +100,21 @@ def run_without_tables(notebook: str, demo_client, tmp_path: Path, *missing: str
     kept = {name: df for name, df in demo_client.tables.items() if name not in missing}
     demo.write(demo.Demo(kept, demo_client.truth), data)
     return outputs_text(run_notebook(notebook, data, tmp_path))
+
+
+def cdnow_params(tmp_path, **changes):
+    """params/cdnow.yaml pointed at a fresh copy of CDNOW_sample.txt in tmp_path (what
+    `make cdnow` copies), so the test needs nothing from data/."""
+    import shutil
+    from importlib import resources
+
+    import yaml
+
+    data = tmp_path / "cdnow"
+    data.mkdir()
+    shutil.copy(resources.files("lifetimes") / "datasets" / "CDNOW_sample.txt", data)
+    raw = yaml.safe_load((Path(__file__).parents[1] / "params" / "cdnow.yaml").read_text())
+    raw.update(data_dir=str(data), **changes)
+    path = tmp_path / "cdnow.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path

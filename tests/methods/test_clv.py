@@ -3,12 +3,12 @@ and the published BG/NBD and Gamma-Gamma parameters on the CDNOW sample."""
 
 import warnings
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import cdnow_params
 from salesaudit.methods import clv
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -167,28 +167,11 @@ def test_holdout_check_on_cdnow(cdnow):
     assert abs(h.predicted_total / h.actual_total - 1) < 0.2
 
 
-def _cdnow_params(tmp_path, **changes):
-    """params/cdnow.yaml pointed at a fresh copy of CDNOW_sample.txt in tmp_path (what
-    `make cdnow` copies), so the test needs nothing from data/."""
-    import shutil
-
-    import yaml
-
-    data = tmp_path / "cdnow"
-    data.mkdir()
-    shutil.copy(resources.files("lifetimes") / "datasets" / "CDNOW_sample.txt", data)
-    raw = yaml.safe_load((Path(__file__).parents[2] / "params" / "cdnow.yaml").read_text())
-    raw.update(data_dir=str(data), **changes)
-    path = tmp_path / "cdnow.yaml"
-    path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    return path
-
-
 def test_cdnow_maps_through_the_contract_with_params_alone(tmp_path):
     from salesaudit.ingest.load import load
     from salesaudit.params import load_params
 
-    p = load_params(_cdnow_params(tmp_path))
+    p = load_params(cdnow_params(tmp_path))
     orders = load(p, use_cache=False).get("orders")
     assert len(orders) == 6919 and orders["customer_id"].nunique() == 2357
     assert orders["order_id"].is_unique  # numbered rows: CDNOW has no order id

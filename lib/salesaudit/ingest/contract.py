@@ -280,19 +280,6 @@ TABLES: dict[str, Table] = {
     ]
 }
 
-# Which tables each component needs, and which make it richer. The pipeline and the
-# "not available" sections read this; a component whose needed tables are all missing
-# renders its "provide TABLE with columns …" section.
-COMPONENT_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
-    "funnel": {"needs": ("leads",), "uses": ("traffic", "store_traffic", "orders")},
-    "content_flows": {"needs": ("campaigns", "touches"), "uses": ("promotions", "orders")},
-    "lead_quality": {"needs": ("leads",), "uses": ("spend", "orders", "customers")},
-    "reporting": {"needs": ("orders",), "uses": ("customers",)},
-    "team_effectiveness": {"needs": ("leads", "reps"), "uses": ()},
-    "customer_service": {"needs": ("tickets",), "uses": ("surveys", "orders")},
-}
-
-
 # What an optional column makes possible; `salesaudit validate` says what a missing one disables.
 ENABLES: dict[tuple[str, str], str] = {
     ("customers", "acquisition_channel"): "value and CAC per acquisition channel",

@@ -16,6 +16,7 @@ from typing import Literal
 
 import pandas as pd
 
+from salesaudit import components
 from salesaudit.i18n import _
 
 Severity = Literal["high", "medium", "low", "info"]
@@ -110,12 +111,10 @@ def ranked(findings: list[Finding]) -> pd.DataFrame:
 
 def component_label(component: str) -> str:
     """A component's name as the reader sees it, in the report's language."""
-    return {
-        "funnel": _("funnel"), "content_flows": _("content flows"),
-        "lead_quality": _("lead quality"), "reporting": _("reporting"),
-        "team_effectiveness": _("team effectiveness"),
-        "customer_service": _("customer service"), "summary": _("summary"),
-    }.get(component, component.replace("_", " "))
+    if component == "summary":
+        return _("summary")
+    known = components.discover().get(component)
+    return _(known.label) if known else component.replace("_", " ")
 
 
 def severity_label(severity: str) -> str:

@@ -15,7 +15,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from salesaudit import paths
+from salesaudit import components, paths
 from salesaudit.errors import SalesAuditError
 from salesaudit.ingest import contract
 
@@ -103,10 +103,10 @@ def validate(params_file: Annotated[Path, typer.Argument(help="params/<client>.y
         typer.echo(f"  {name:<{width}}  {len(df):>10,} rows  {_date_range(df):<40}  {notes}")
         for line in _column_report(params, name, df):
             typer.echo(f"  {'':<{width}}  {line}")
-    for comp, need in contract.COMPONENT_TABLES.items():
-        missing = data.missing(*need["needs"])
+    for comp in components.discover().values():
+        missing = data.missing(*comp.needs)
         if missing:
-            typer.echo(f"  → {comp}: not available (needs {', '.join(missing)})")
+            typer.echo(f"  → {comp.slug}: not available (needs {', '.join(missing)})")
     typer.secho("valid", fg="green")
 
 

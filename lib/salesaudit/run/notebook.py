@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from salesaudit import fmt, i18n, paths
+from salesaudit import components, fmt, i18n, paths
 from salesaudit.i18n import _
 from salesaudit.ingest import contract
 from salesaudit.ingest.load import AuditData, load
@@ -67,7 +67,7 @@ class Audit:
 
 def start(component: str, params_path: str, run_dir: str = "") -> Audit:
     """Validate the notebook's parameters and return the audit context."""
-    if component not in contract.COMPONENT_TABLES and component != "summary":
+    if component not in components.discover() and component != "summary":
         raise ValueError(f"unknown component {component!r}")
     params = load_params(params_path)
     data = load(params)

@@ -29,10 +29,9 @@ from pathlib import Path
 
 import nbformat
 
-from salesaudit import fingerprint, fmt, i18n, paths
+from salesaudit import components, fingerprint, fmt, i18n, paths
 from salesaudit.errors import PipelineError, SalesAuditError, UsageError
 from salesaudit.i18n import _
-from salesaudit.ingest import contract
 from salesaudit.ingest.load import file_hashes, load
 from salesaudit.params import load_params
 from salesaudit.report import pdf, render
@@ -367,8 +366,10 @@ def longest_first(batch: list[Notebook], history: dict, rows: dict[str, int]) ->
     tables their component needs, then of those it uses (`rows`): orders and touches are
     what takes time."""
     def size(nb: Notebook) -> tuple[int, int]:
-        tables = contract.COMPONENT_TABLES.get(nb.slug, {})
-        return tuple(sum(rows.get(t, 0) for t in tables.get(k, ())) for k in ("needs", "uses"))
+        comp = components.discover().get(nb.slug)
+        if comp is None:
+            return (0, 0)
+        return tuple(sum(rows.get(t, 0) for t in tables) for tables in (comp.needs, comp.uses))
 
     new = sorted((nb for nb in batch if "seconds" not in history.get(nb.slug, {})),
                  key=size, reverse=True)

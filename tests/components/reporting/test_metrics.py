@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from conftest import cdnow_params
 from salesaudit.components.reporting import metrics as cu
 
 START, END = "2025-01-01", "2025-12-31"
@@ -298,10 +299,10 @@ def test_recovers_loyalty_ticket_difference_and_member_share(demo_data):
 
 @pytest.mark.slow
 def test_notebook_on_cdnow_reproduces_the_published_bgnbd_fit(tmp_path):
-    from conftest import outputs_text, run_notebook_with_params
-    from test_clv import _cdnow_params
 
-    text = outputs_text(run_notebook_with_params("04_reporting.ipynb", _cdnow_params(tmp_path), tmp_path))
+    from conftest import outputs_text, run_notebook_with_params
+
+    text = outputs_text(run_notebook_with_params("04_reporting.ipynb", cdnow_params(tmp_path), tmp_path))
     assert "Parameters: r 0.243, alpha 4.414, a 0.793, b 2.426" in text
     assert "Calibration Jan 1, 1997 to Sep 30, 1997" in text and "2,357 customers" in text
     # No card data in CDNOW: the loyalty section says what to provide instead of crashing.

@@ -24,7 +24,7 @@ from scipy import stats as sps
 
 from salesaudit import fmt
 from salesaudit.i18n import N_, _
-from salesaudit.methods import compare, stats
+from salesaudit.methods import compare, stats, survival
 
 # The orders columns this module reads (a notebook reads only these: a large client's orders
 # with every column are gigabytes).
@@ -102,8 +102,8 @@ def time_summary(dur: pd.DataFrame, kind: str, by: str | None = None,
     keys = dur[by].astype("string").fillna("(none)") if by else pd.Series("all", index=dur.index)
     rows = []
     for g, d in dur.groupby(keys.to_numpy(), sort=True):
-        med = stats.km_quantile(d[t].to_numpy(), d[e].to_numpy(), 0.5, alpha=alpha)
-        p90 = stats.km_quantile(d[t].to_numpy(), d[e].to_numpy(), 0.9, alpha=alpha)
+        med = survival.km_quantile(d[t].to_numpy(), d[e].to_numpy(), 0.5, alpha=alpha)
+        p90 = survival.km_quantile(d[t].to_numpy(), d[e].to_numpy(), 0.9, alpha=alpha)
         rows.append({by or "group": g, "tickets": len(d), "done": int(d[e].sum()),
                      "median": med.value, "median_low": med.ci_low, "median_high": med.ci_high,
                      "p90": p90.value, "p90_low": p90.ci_low, "p90_high": p90.ci_high})
@@ -114,7 +114,7 @@ def time_curves(dur: pd.DataFrame, kind: str, by: str) -> pd.DataFrame:
     """Kaplan–Meier curve per group (survival = share still waiting), time in hours."""
     parts = []
     for g, d in dur.groupby(dur[by].astype("string").fillna("(none)").to_numpy(), sort=True):
-        km = stats.kaplan_meier(d[f"{kind}_hours"].to_numpy(), d[f"{kind}_event"].to_numpy())
+        km = survival.kaplan_meier(d[f"{kind}_hours"].to_numpy(), d[f"{kind}_event"].to_numpy())
         parts.append(km.assign(**{by: g}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 

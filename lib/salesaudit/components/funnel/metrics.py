@@ -19,7 +19,7 @@ import pandas as pd
 
 from salesaudit import fmt
 from salesaudit.i18n import N_, _
-from salesaudit.methods import stats
+from salesaudit.methods import stats, survival
 
 # The orders columns this module reads (a notebook reads only these: a large client's orders
 # with every column are gigabytes).
@@ -200,7 +200,7 @@ def km_curves(durations: pd.DataFrame, by: str = "channel") -> pd.DataFrame:
     """Kaplan–Meier curve per group (survival = share not yet converted)."""
     parts = []
     for g, d in durations.groupby(by, sort=True):
-        km = stats.kaplan_meier(d["days"].to_numpy(), d["event"].to_numpy())
+        km = survival.kaplan_meier(d["days"].to_numpy(), d["event"].to_numpy())
         km.insert(0, by, g)
         parts.append(km)
     return pd.concat(parts, ignore_index=True)
@@ -214,7 +214,7 @@ def median_days_to_convert(durations: pd.DataFrame, by: str = "channel") -> pd.D
     for g, d in durations.groupby(by, sort=True):
         conv = d.loc[d["event"] & d["mature"], "days"]
         est = stats.median_ci(conv.to_numpy())
-        at30 = stats.cumulative_incidence_at(d["days"].to_numpy(), d["event"].to_numpy(), 30)
+        at30 = survival.cumulative_incidence_at(d["days"].to_numpy(), d["event"].to_numpy(), 30)
         rows.append({by: g, "converted": int(len(conv)), "median_days": est.value,
                      "ci_low": est.ci_low, "ci_high": est.ci_high,
                      "converted_by_day_30": at30.value, "cd30_low": at30.ci_low,
@@ -295,7 +295,7 @@ class FunnelResult:
     durations: pd.DataFrame
     curves: pd.DataFrame
     medians: pd.DataFrame
-    logrank: stats.LogrankResult | None
+    logrank: survival.LogrankResult | None
     value: stats.Estimate | None
     value_source: str
     leads_per_year: float
@@ -314,7 +314,7 @@ def analyze(leads: pd.DataFrame, stages: list[tuple[str, str]], start, end,
     durations = time_to_convert(leads, final, as_of, maturity_days)
     logrank = None
     if durations["channel"].nunique() > 1 and durations["event"].any():
-        logrank = stats.logrank_test(durations["days"].to_numpy(), durations["event"].to_numpy(),
+        logrank = survival.logrank_test(durations["days"].to_numpy(), durations["event"].to_numpy(),
                                      durations["channel"].to_numpy())
     value, source = value_per_conversion(leads, orders, final)
     days = (pd.Timestamp(end) - pd.Timestamp(start)).days + 1

@@ -25,7 +25,7 @@ import pandas as pd
 from salesaudit import fmt
 from salesaudit.components.funnel import metrics as funnel
 from salesaudit.i18n import _
-from salesaudit.methods import compare, stats
+from salesaudit.methods import compare, stats, survival
 
 COVARIATES = ["channel", "value_band", "month"]
 
@@ -96,7 +96,7 @@ def per_rep(d: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         rev = stats.bootstrap_ci(x["value"].where(x["won"], 0.0).to_numpy(dtype=float), "sum") \
             if "value" in x else stats.Estimate(np.nan, np.nan, np.nan, 0)
         c = cyc[cyc["rep_id"] == rep]
-        km = stats.km_quantile(c["days"].to_numpy(), c["event"].to_numpy())
+        km = survival.km_quantile(c["days"].to_numpy(), c["event"].to_numpy())
         rows.append({"rep_id": rep, "deals": len(x), "open": int((~x["closed"]).sum()),
                      "mean_value": mean.value, "mean_low": mean.ci_low, "mean_high": mean.ci_high,
                      "median_value": med.value, "median_low": med.ci_low,
@@ -225,7 +225,7 @@ def stale_open(d: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFrame, floa
     """Open deals per rep older than the team's 90th-percentile cycle (Kaplan–Meier): leads
     left waiting. Returns the table and the threshold in days (NaN when unknown)."""
     cyc = cycle_durations(d, as_of)
-    q90 = stats.km_quantile(cyc["days"].to_numpy(), cyc["event"].to_numpy(), q=0.9).value \
+    q90 = survival.km_quantile(cyc["days"].to_numpy(), cyc["event"].to_numpy(), q=0.9).value \
         if len(cyc) else np.nan
     op = d[~d["closed"]]
     age = (as_of - op["start"]).dt.total_seconds() / 86400
