@@ -244,17 +244,19 @@ def kernel_start(out: Path, reps: int = 3) -> dict:
     import nbformat
     import papermill
 
-    from salesaudit.run import pipeline
+    from salesaudit.run import execute
 
     os.environ.update(env())
     os.environ["PYTHONWARNINGS"] = "ignore::DeprecationWarning"  # as the pipeline's kernels
-    kernel_args = getattr(pipeline, "KERNEL_ARGS", [])
+    kernel_args = execute.KERNEL_ARGS
     folder = out / "kernel"
     folder.mkdir(parents=True, exist_ok=True)
     imports = ("import matplotlib.pyplot as plt\nimport pandas as pd\n"
                "from salesaudit.run.notebook import start\n"
-               "from salesaudit import clv, customers, flows, funnel, leads, service, team, "
-               "stats, plots, fmt, compare")
+               "from salesaudit import components, fmt\n"
+               "from salesaudit.methods import clv, compare, stats, survival\n"
+               "from salesaudit.report import plots\n"
+               "for c in components.discover(): __import__(f'salesaudit.components.{c}.findings')")
     result = {}
     for name, src in [("empty", ""), ("imports", imports)]:
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src)])
@@ -318,11 +320,11 @@ def audit_run(params: Path, client: str, jobs: int | None, force: bool, timeout:
 
 def baseline(params: Path, client: str, timeout: float, out: Path) -> dict:
     """The same notebooks one after another with the plain papermill and nbconvert commands."""
-    from salesaudit.run import pipeline
+    from salesaudit.run import schedule
 
-    nbs = pipeline.discover()
-    nbs = [nb for nb in nbs if nb.slug != pipeline.SUMMARY] + \
-          [nb for nb in nbs if nb.slug == pipeline.SUMMARY]  # the summary reads the findings
+    nbs = schedule.discover()
+    nbs = [nb for nb in nbs if nb.slug != schedule.SUMMARY] + \
+          [nb for nb in nbs if nb.slug == schedule.SUMMARY]  # the summary reads the findings
     run_dir = out / "baseline" / client
     if run_dir.exists():
         shutil.rmtree(run_dir)

@@ -60,7 +60,7 @@ def run_notebook_with_params(notebook: str, params: Path, tmp_path: Path):
     import papermill
 
     from salesaudit import paths
-    from salesaudit.run.pipeline import KERNEL_ARGS
+    from salesaudit.run.execute import KERNEL_ARGS
 
     out = tmp_path / f"executed-{notebook}"
     old = os.environ.get("SALESAUDIT_ROOT")

@@ -7,13 +7,13 @@ import papermill
 import pytest
 
 from salesaudit import paths
-from salesaudit.run import pipeline
+from salesaudit.run import schedule
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
 def test_there_is_a_summary_and_at_least_the_funnel():
-    slugs = [nb.slug for nb in pipeline.discover()]
+    slugs = [nb.slug for nb in schedule.discover()]
     assert slugs[0] == "summary" and "funnel" in slugs
 
 
@@ -30,7 +30,7 @@ def test_one_parameters_cell_then_validation_through_the_library(path):
     nb = nbformat.read(path, as_version=4)
     tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, f"{path.name}: exactly one cell must be tagged 'parameters'"
-    assert set(papermill.inspect_notebook(str(path))) == pipeline.NOTEBOOK_PARAMETERS
+    assert set(papermill.inspect_notebook(str(path))) == schedule.NOTEBOOK_PARAMETERS
     params_cell = nb.cells[tagged[0]].source
     assert "#" in params_cell and '"params/demo.yaml"' in params_cell  # commented defaults
     following = next(c for c in nb.cells[tagged[0] + 1:] if c.cell_type == "code")

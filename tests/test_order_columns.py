@@ -15,6 +15,7 @@ from salesaudit.components.content_flows import metrics as flows
 from salesaudit.components.customer_service import metrics as service
 from salesaudit.components.funnel import metrics as funnel
 from salesaudit.components.lead_quality import metrics as leads
+from salesaudit.components.reporting import loyalty, rhythm
 from salesaudit.components.reporting import metrics as customers
 
 
@@ -48,9 +49,9 @@ def _period(demo):
 def _customers(t, start, end):
     o = t["orders"]
     return (customers.kpis(o, start, end, customers=t["customers"]),
-            customers.loyalty(o, start, end, customers=t["customers"]),
+            loyalty.loyalty(o, start, end, customers=t["customers"]),
             customers.monthly_new_returning(o, start, end, customers=t["customers"]),
-            customers.rhythm_scores(o, customers.as_of_date(o, end)))
+            rhythm.rhythm_scores(o, customers.as_of_date(o, end)))
 
 
 def _flows(t, start, end):

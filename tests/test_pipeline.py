@@ -190,7 +190,7 @@ def test_unchanged_rerun_reuses_everything_and_a_change_reruns_only_what_depends
 def test_longest_first_by_the_last_run_and_by_table_size_without_one():
     from types import SimpleNamespace
 
-    from salesaudit.run.pipeline import longest_first
+    from salesaudit.run.schedule import longest_first
 
     nbs = [SimpleNamespace(slug=s) for s in ("funnel", "content_flows", "reporting", "lead_quality")]
     rows = {"orders": 10_000_000, "touches": 18_000_000, "campaigns": 40, "leads": 3_000_000,
@@ -210,7 +210,7 @@ def test_longest_first_by_the_last_run_and_by_table_size_without_one():
 
 
 def test_notebooks_start_while_their_memory_fits_the_budget():
-    from salesaudit.run.pipeline import admissible
+    from salesaudit.run.schedule import admissible
 
     need = {"reporting": 6000, "flows": 5000, "funnel": 1000, "team": 1500}.get
     pending = ["reporting", "flows", "funnel", "team"]

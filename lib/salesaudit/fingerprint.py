@@ -1,6 +1,6 @@
 """Content fingerprints: what a cache or a run record is keyed on.
 
-One home for hashing, used by the table cache (load.py) and the run cache (pipeline.py): a
+One home for hashing, used by the table cache (ingest/cache.py) and the run cache (pipeline.py): a
 result is reused only when the files, the params and the code that made it are unchanged.
 """
 

@@ -2,11 +2,11 @@
 
 from salesaudit import components
 from salesaudit.ingest import contract
-from salesaudit.run import pipeline
+from salesaudit.run import schedule
 
 
 def test_component_folders_and_notebooks_match_one_to_one():
-    notebooks = [nb.slug for nb in pipeline.discover() if nb.slug != pipeline.SUMMARY]
+    notebooks = [nb.slug for nb in schedule.discover() if nb.slug != schedule.SUMMARY]
     assert list(components.discover()) == notebooks
 
 

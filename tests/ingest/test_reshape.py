@@ -1,4 +1,5 @@
-"""Params-driven reshaping: joins, event logs, derived columns, header-less files."""
+"""Params-driven reshaping: joins (done as the files are read), event logs, derived columns,
+header-less files."""
 
 import pandas as pd
 import pytest
@@ -6,7 +7,7 @@ import pytest
 from conftest import write_params
 from salesaudit import paths
 from salesaudit.errors import DataError
-from salesaudit.ingest import reshape
+from salesaudit.ingest import read, reshape
 from salesaudit.ingest.load import load
 from salesaudit.params import Derivation, EventLog, load_params
 
@@ -44,10 +45,10 @@ def test_events_become_one_row_per_case():
 def test_join_refuses_a_key_that_repeats_in_the_joined_file():
     left = pd.DataFrame({"id": ["a", "b"], "x": ["1", "2"]})
     right = pd.DataFrame({"id": ["a", "a"], "y": ["3", "4"]})
-    _, problem = reshape.join(left, right, "id", "left", "leads", "deals.csv")
+    _, problem = read.join(left, right, "id", "left", "leads", "deals.csv")
     assert "the join key 'id' repeats in deals.csv" in problem.problem
     assert problem.examples == ["id='a'"]
-    out, problem = reshape.join(left, right.iloc[:1], "id", "left", "leads", "deals.csv")
+    out, problem = read.join(left, right.iloc[:1], "id", "left", "leads", "deals.csv")
     assert problem is None and out["y"].isna().tolist() == [False, True]
 
 
@@ -143,7 +144,7 @@ def test_timestamps_with_utc_offsets_keep_their_local_time():
 
 
 def test_a_changed_joined_file_refreshes_the_cache_and_the_manifest_hashes(folder):
-    from salesaudit.ingest.load import file_hashes
+    from salesaudit.ingest.cache import file_hashes
 
     (folder / "leads.csv").write_text("lead_id,created_at,channel\nL1,2025-01-01,seo\n")
     (folder / "deals.csv").write_text("lead_id,won\nL1,2025-02-01\n")

@@ -7,7 +7,6 @@ independent implementation available in the venv) or the hand computation that p
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -17,14 +16,6 @@ from salesaudit.methods import stats
 from salesaudit.methods.stats import Estimate
 
 TOL = 1e-6
-
-
-@pytest.fixture
-def no_warnings():
-    """Turn every warning (division by zero, invalid value, …) into an error."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
 
 
 # --------------------------------------------------------------------------- Wilson

@@ -4,7 +4,6 @@ examples and statsmodels reference values."""
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -14,14 +13,6 @@ from salesaudit.methods import survival
 from salesaudit.methods.stats import Estimate
 
 TOL = 1e-6
-
-
-@pytest.fixture
-def no_warnings():
-    """Turn every warning (division by zero, invalid value, …) into an error."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
 
 
 # --------------------------------------------------------------------------- Kaplan–Meier

@@ -1,9 +1,9 @@
 """The data contract: the twelve canonical tables, their columns, types and rules.
 
-This module is the single description of what a table looks like after loading. `load.py`
+This module is the single description of what a table looks like after loading. `coerce.py`
 coerces a client's file into these columns; `schema(table)` turns the description into a
 pandera schema that checks the per-column rules; cross-table rules (foreign keys) and
-row-order rules (stage timestamps) are listed here and enforced by `load.py`.
+row-order rules (stage timestamps) are listed here and enforced by `validate.py`.
 """
 
 from __future__ import annotations
@@ -339,7 +339,7 @@ def schema(name: str, present: list[str] | None = None) -> pa.DataFrameSchema:
     """The pandera schema of a table, restricted to the columns `present` in the file.
 
     Required columns are always part of the schema, so a missing one fails validation.
-    Types are not coerced here: `load.py` coerces with messages that name example values.
+    Types are not coerced here: `coerce.py` coerces with messages that name example values.
     """
     t = table(name)
     cols = {}

@@ -1,7 +1,8 @@
-"""Light reshaping of a client's raw file, driven by params only (no client code):
-joining a second file, reducing an event log to one row per case, deriving a contract column
-from others. Each function works on raw frames (text cells) and reports problems as
-`Problem`s naming the file and the fix.
+"""Light reshaping of a client's raw file, driven by params only (no client code): the
+second step of loading, after the file is read (and joined, `read.join`). Reducing an event
+log to one row per case, line items to one row per key, deriving a contract column from
+others. Each function works on raw frames (text cells) and reports problems as `Problem`s
+naming the file and the fix.
 """
 
 from __future__ import annotations
@@ -11,44 +12,33 @@ import pandas as pd
 
 from salesaudit.errors import Problem
 from salesaudit.ingest.coerce import to_datetime, to_number
-from salesaudit.params import CsvOptions, Derivation, EventLog, Lines
+from salesaudit.ingest.read import require
+from salesaudit.params import CsvOptions, Derivation, EventLog, Lines, TableSource
 
 EVENT_COLUMNS = ("first_event", "second_event", "last_event", "events")
 
 
-def _require(df: pd.DataFrame, columns: list[str], table: str, file: str, what: str) -> Problem | None:
-    missing = [c for c in columns if c not in df.columns]
-    if not missing:
-        return None
-    return Problem(table, f"{what}: column(s) {missing} not in the file", file=file,
-                   examples=[f"columns found: {', '.join(map(str, df.columns[:15]))}"],
-                   fix="correct the column names in the params file")
-
-
-def join(left: pd.DataFrame, right: pd.DataFrame, on: str, how: str, table: str,
-         right_file: str) -> tuple[pd.DataFrame, Problem | None]:
-    """Join `right` onto `left` by `on`; the right key must be unique (else rows multiply)."""
-    for df, f in ((left, "the table's file"), (right, right_file)):
-        problem = _require(df, [on], table, f, "join key")
+def table(raw: pd.DataFrame, src: TableSource, name: str,
+          file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Reduce an event log or line items, and derive columns, as the params say, in that
+    order."""
+    if src.events:
+        raw, problem = events_to_cases(raw, src.events, src.date_format, name, file)
         if problem:
-            return left, problem
-    dup = right[on].duplicated(keep=False) & right[on].ne("")
-    if dup.any():
-        ex = right.loc[dup, on].drop_duplicates().head(5).tolist()
-        return left, Problem(table, f"the join key '{on}' repeats in {right_file}: each "
-                             "row would be counted several times", file=right_file, column=on,
-                             examples=[f"{on}={v!r}" for v in ex],
-                             fix="deduplicate that file, or join on a key that is unique in it")
-    overlap = (set(left.columns) & set(right.columns)) - {on}
-    right = right.rename(columns={c: f"{c}_joined" for c in overlap})
-    out = left.merge(right, on=on, how=how, validate="many_to_one")
-    return out, None
+            return raw, [problem]
+    if src.lines:
+        raw, problem = lines_to_rows(raw, src.lines, src.csv, name, file)
+        if problem:
+            return raw, [problem]
+    if src.derive:
+        return derive(raw, src.derive, name, file)
+    return raw, []
 
 
 def events_to_cases(df: pd.DataFrame, log: EventLog, date_format: str | None, table: str,
                     file: str) -> tuple[pd.DataFrame, Problem | None]:
     """One row per case: first, second and last event times, and the number of events."""
-    problem = _require(df, [log.key, log.time], table, file, "event log")
+    problem = require(df, [log.key, log.time], table, file, "event log")
     if problem:
         return df, problem
     times, bad = to_datetime(df[log.time], date_format)
@@ -75,7 +65,7 @@ def lines_to_rows(df: pd.DataFrame, spec: Lines, csv: CsvOptions, table: str,
                   file: str) -> tuple[pd.DataFrame, Problem | None]:
     """One row per `spec.key`: the `sum` columns added up, the `first` columns from the first
     line of each group in file order (e.g. receipt lines -> orders)."""
-    problem = _require(df, [spec.key, *spec.sum, *spec.first], table, file, "line items")
+    problem = require(df, [spec.key, *spec.sum, *spec.first], table, file, "line items")
     if problem:
         return df, problem
     parts = {}
@@ -110,7 +100,7 @@ def derive(df: pd.DataFrame, rules: dict[str, Derivation], table: str,
             out[column] = pd.Series(rule.constant, index=df.index, dtype="string")
             continue
         needed = [rule.value] + ([rule.when.column] if rule.when else [])
-        problem = _require(df, needed, table, file, f"derive {column}")
+        problem = require(df, needed, table, file, f"derive {column}")
         if problem:
             problems.append(problem)
             continue

@@ -15,7 +15,8 @@ from IPython.display import HTML, Markdown, display
 from salesaudit import components, fmt, i18n, paths
 from salesaudit.i18n import _
 from salesaudit.ingest import contract
-from salesaudit.ingest.load import AuditData, load
+from salesaudit.ingest.cache import AuditData
+from salesaudit.ingest.load import load
 from salesaudit.params import AuditParams, load_params
 from salesaudit.report import plots
 from salesaudit.report.findings import FindingsLog

@@ -7,7 +7,8 @@ import pytest
 from salesaudit.components.funnel import metrics as funnel
 from salesaudit.methods import stats
 
-STAGES = [("Lead", "created_at"), ("MQL", "mql_at"), ("SQL", "sql_at"), ("Customer", "won_at")]
+from .cases import STAGES
+
 T = pd.Timestamp
 
 
@@ -119,13 +120,7 @@ def test_visitor_to_lead_flags_channels_in_one_table_only():
 # ----------------------------------------------------------------- planted truths (demo)
 
 
-@pytest.fixture(scope="module")
-def demo_funnel(default_demo):
-    t = default_demo.tables
-    truth = default_demo.truth
-    res = funnel.analyze(t["leads"], STAGES, truth["period"]["start"], truth["period"]["end"],
-                         maturity_days=truth["funnel"]["maturity_days"], orders=t["orders"])
-    return res, truth
+# `demo_funnel`: conftest.py.
 
 
 def test_planted_channel_conversion_rates_lie_in_the_reported_intervals(demo_funnel):

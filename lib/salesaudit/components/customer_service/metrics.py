@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from salesaudit import fmt
-from salesaudit.i18n import N_, _
+from salesaudit.i18n import N_
 from salesaudit.methods import compare, stats, survival
 
 # The orders columns this module reads (a notebook reads only these: a large client's orders
@@ -69,9 +68,6 @@ def business_hours_between(start, end, open_hour: float = 9, close_hour: float =
 
 
 # ------------------------------------------------------------------ times
-
-# Grouping columns shown as table headers (`_(by)` in `times_table`).
-GROUP_LABELS = (N_("channel"), N_("category"), N_("agent_id"), N_("month"))
 
 
 def durations(tickets: pd.DataFrame, as_of: pd.Timestamp,
@@ -494,132 +490,3 @@ def analyze(tickets: pd.DataFrame, start, end, surveys: pd.DataFrame | None = No
         tickets_per_year=per_year,
     )
 
-
-# ------------------------------------------------------------------ findings
-
-
-def findings(res: ServiceResult, currency: str = "EUR") -> list[dict]:
-    """The service page's findings, as keyword arguments for `FindingsLog.record`."""
-    out = []
-    ch = res.times.get(("first_response", "channel", "calendar"))
-    if ch is not None and len(ch.dropna(subset=["median"])) > 1:
-        c = ch.dropna(subset=["median"])
-        slow, fast = c.loc[c["median"].idxmax()], c.loc[c["median"].idxmin()]
-        separated = slow["median_low"] > fast["median_high"]
-        out.append(dict(
-            key="first-response",
-            sentence=_("Customers writing by {channel} wait a median {median} hours for a first answer "
-                       "(95% CI {low}–{high}, n = {n}; 90% answered within {p90} h) against "
-                       "{fast_median} h by {fast_channel}.",
-                       channel=slow["channel"], median=fmt.number(slow["median"]),
-                       low=fmt.number(slow["median_low"]), high=fmt.number(slow["median_high"]),
-                       n=fmt.count(slow["tickets"]), p90=fmt.number(slow["p90"]),
-                       fast_median=fmt.number(fast["median"]), fast_channel=fast["channel"]),
-            action=_("Set a first-response target for {channel} (e.g. same working day) and "
-                     "staff or automate acknowledgements to meet it.", channel=slow["channel"]),
-            metric=_("median first-response time"), value=float(slow["median"]),
-            ci_low=float(slow["median_low"]), ci_high=float(slow["median_high"]),
-            n=int(slow["tickets"]), unit="hours",
-            comparison=_("{channel}: {median} h", channel=fast["channel"], median=fmt.number(fast["median"])),
-            severity="medium" if separated else "low", anchor="response-times",
-        ))
-    overall = {k: res.times.get((k, None, "calendar")) for k in ("first_response", "resolution")}
-    if not any(f["key"] == "first-response" for f in out) and all(
-            v is not None and len(v) and pd.notna(v["median"].iloc[0]) for v in overall.values()):
-        # No channel to compare: state the overall times, the baseline for any target.
-        fr, rs = (overall[k].iloc[0] for k in ("first_response", "resolution"))
-        out.append(dict(
-            key="service-times",
-            sentence=_("Half of the tickets get a first answer within {median} h (95% CI {low}–{high}, "
-                       "n = {n}) and are resolved within {resolved_days} days; one in ten waits more "
-                       "than {p90_days} days for resolution.",
-                       median=fmt.number(fr["median"]), low=fmt.number(fr["median_low"]),
-                       high=fmt.number(fr["median_high"]), n=fmt.count(fr["tickets"]),
-                       resolved_days=fmt.number(rs["median"] / 24), p90_days=fmt.number(rs["p90"] / 24)),
-            action=_("Set first-response and resolution targets from these baselines and follow "
-                     "the 90th percentile, not only the median."),
-            metric=_("median resolution time"), value=float(rs["median"]),
-            ci_low=float(rs["median_low"]), ci_high=float(rs["median_high"]),
-            n=int(rs["tickets"]), unit="hours", comparison=_("no channel breakdown in the data"),
-            severity="info", anchor="response-times",
-        ))
-    eff = res.csat_effect
-    if eff is not None:
-        sig = eff.ci_low > 0 or eff.ci_high < 0
-        m = res.money or {}
-        out.append(dict(
-            key="csat-repurchase",
-            sentence=_("Among customers with a ticket, each extra CSAT point goes with {ratio}× the odds "
-                       "of buying again within {days} days (95% CI {low}–{high}, n = {n}; controlling "
-                       "for prior purchases; observational, not a proven cause)",
-                       ratio=fmt.number(np.exp(eff.coef), 2), days=REPURCHASE_WINDOW_DAYS,
-                       low=fmt.number(np.exp(eff.ci_low), 2), high=fmt.number(np.exp(eff.ci_high), 2),
-                       n=fmt.count(eff.n))
-            + (_("; lifting tickets rated 1–3 to 4 would bring back about {customers} customers a year.",
-                 customers=fmt.number(m["extra_customers_per_year"], 0)) if m and sig else
-               "." if sig else _("; not distinguishable from no association.")),
-            action=_("Treat service satisfaction as a repurchase driver: follow up every ticket "
-                     "rated 1–3 within a day and review their causes weekly.") if sig else
-            _("Raise the CSAT response rate and re-check this link when more ratings are in."),
-            metric=_("odds ratio of repurchase per CSAT point"), value=float(np.exp(eff.coef)),
-            ci_low=float(np.exp(eff.ci_low)), ci_high=float(np.exp(eff.ci_high)), n=eff.n,
-            unit="ratio", comparison=_("1 = no association"),
-            money_per_year=m.get("money_per_year") if sig else None,
-            severity="high" if sig and eff.coef > 0 else "info", anchor="service-repurchase",
-            extra={"log_odds_per_point": eff.coef, "log_odds_ci": [eff.ci_low, eff.ci_high],
-                   **{k: v for k, v in m.items() if k != "money_per_year"}},
-        ))
-    if res.nps_overall is not None:
-        n = res.nps_overall
-        out.append(dict(
-            key="nps",
-            sentence=_("NPS is {nps} (95% CI {low} to {high}, n = {n}): {promoters} promoters, "
-                       "{detractors} detractors.",
-                       nps=f"{100 * n.value:+.0f}", low=f"{100 * n.ci_low:+.0f}",
-                       high=f"{100 * n.ci_high:+.0f}", n=fmt.count(n.n),
-                       promoters=fmt.pct(n.promoters), detractors=fmt.pct(n.detractors)),
-            action=_("Report NPS with its interval each month and read the detractors' comments; "
-                     "move only on changes larger than the interval."),
-            metric=_("NPS (points)"), value=100 * n.value, ci_low=100 * n.ci_low, ci_high=100 * n.ci_high,
-            n=n.n, unit="count", comparison=_("promoters minus detractors"), severity="info",
-            anchor="satisfaction",
-        ))
-    ag = res.agents.get("csat")
-    if ag is not None and len(ag):
-        low = ag[ag["verdict"] == "lower"]
-        if len(low):
-            r = low.sort_values("shrunk").iloc[0]
-            out.append(dict(
-                key="agent-csat",
-                sentence=_("Agent {agent}'s CSAT is {csat} after adjusting for channel, category and "
-                           "month (95% CI {ci}, n = {n}) against {team} for the team, lower after "
-                           "Benjamini–Hochberg.",
-                           agent=r.agent_id, csat=fmt.pct(r.adjusted), ci=fmt.interval(r.adj_low, r.adj_high),
-                           n=fmt.count(r.n), team=fmt.pct(r.team_rate)),
-                action=_("Review {agent}'s low-rated tickets with the best-rated agent ({best}).",
-                         agent=r.agent_id, best=ag.iloc[0].agent_id),
-                metric=_("CSAT 4–5 share, adjusted"), value=float(r.adjusted), ci_low=float(r.adj_low),
-                ci_high=float(r.adj_high), n=int(r.n), unit="rate",
-                comparison=_("team {rate}", rate=fmt.pct(r.team_rate)), severity="medium", anchor="agents",
-            ))
-    return out
-
-
-def times_table(calendar: pd.DataFrame, business: pd.DataFrame | None, by: str) -> pd.DataFrame:
-    """Medians and 90th percentiles with intervals, in calendar hours and, when opening hours
-    are known, in business hours, one row per group."""
-    def cells(df: pd.DataFrame, median: str, p90: str) -> dict:
-        return {
-            median: [fmt.value_ci(r.median, r.median_low, r.median_high) for r in df.itertuples()],
-            p90: [fmt.value_ci(r.p90, r.p90_low, r.p90_high) for r in df.itertuples()],
-        }
-
-    med, p90 = _("median (calendar)"), _("90th pct (calendar)")
-    out = calendar.assign(**cells(calendar, med, p90))
-    cols = [by, "tickets", "done", med, p90]
-    if business is not None:
-        med, p90 = _("median (business hours)"), _("90th pct (business hours)")
-        out = out.assign(**cells(business, med, p90))
-        cols += [med, p90]
-    # Headers in the report's language; group values (channels, agents) are client data.
-    return out[cols].rename(columns={by: _(by), "tickets": _("tickets"), "done": _("done")})

@@ -17,14 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from salesaudit import fmt
-from salesaudit.i18n import N_, _
+from salesaudit.i18n import _
 from salesaudit.methods import stats, survival
 
 # The orders columns this module reads (a notebook reads only these: a large client's orders
 # with every column are gigabytes).
 ORDER_COLUMNS = ("customer_id", "ordered_at", "revenue", "store_id")
-MIN_CONVERSIONS_FOR_MEDIAN = 20  # fewer converted leads give too wide a median interval
 
 
 def as_of_date(leads: pd.DataFrame, period_end) -> pd.Timestamp:
@@ -45,6 +43,12 @@ def stage_reach(leads: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     # Reverse cumulative OR: reached stage k if any stage >= k is set.
     reached = np.logical_or.accumulate(reached[:, ::-1], axis=1)[:, ::-1]
     return pd.DataFrame(reached, columns=columns, index=leads.index)
+
+
+def reach_dates(leads: pd.DataFrame, stages: list[tuple[str, str]], stage_index: int) -> pd.Series:
+    """When each lead reached a stage: its own date, else the first later stage's (skipped)."""
+    cols = [c for _, c in stages][stage_index:]
+    return leads[cols].bfill(axis=1).iloc[:, 0]
 
 
 def mature(leads: pd.DataFrame, as_of: pd.Timestamp, maturity_days: int) -> pd.Series:
@@ -337,136 +341,3 @@ def leak_money_per_year(res: FunnelResult) -> float | None:
     final_rate = float(res.overall["cumulative"].iloc[-1])
     extra = res.leads_per_year * final_rate * res.leak.extra_conversions_share
     return float(extra * res.value.value)
-
-
-def findings(res: FunnelResult, currency: str = "EUR") -> list[dict]:
-    """The funnel's findings, as keyword arguments for `FindingsLog.record`."""
-    out = []
-    if res.leak is not None:
-        lk = res.leak
-        money = leak_money_per_year(res)
-        cmp = (_("lower than every other stage") if lk.distinguishable
-               else _("not distinguishable from the next lowest stage"))
-        out.append(dict(
-            key="leaking-stage",
-            sentence=_("The funnel leaks at {transition}: {rate} convert, {comparison} "
-                       "({next_lowest} {next_rate}, {p}).",
-                       transition=lk.transition,
-                       rate=fmt.rate_ci(lk.rate, lk.ci_low, lk.ci_high, lk.entered),
-                       comparison=cmp, next_lowest=lk.next_lowest,
-                       next_rate=fmt.pct(lk.next_lowest_rate), p=fmt.pvalue(lk.p_value)),
-            action=_("Work on {transition} first: reaching {benchmark} ({source}) would add "
-                     "{share} more final conversions.",
-                     transition=lk.transition, benchmark=fmt.pct(lk.benchmark),
-                     source=lk.benchmark_source, share=fmt.pct(lk.extra_conversions_share, 0)),
-            metric=_("{transition} conversion", transition=lk.transition), value=lk.rate,
-            ci_low=lk.ci_low, ci_high=lk.ci_high, n=lk.entered, unit="rate",
-            comparison=_("next lowest stage {stage} at {rate}", stage=lk.next_lowest,
-                         rate=fmt.pct(lk.next_lowest_rate)),
-            money_per_year=money, severity="high" if lk.distinguishable else "medium",
-            anchor="leaking-stage",
-            extra={"from_stage": lk.from_stage, "to_stage": lk.to_stage,
-                   "benchmark": lk.benchmark, "benchmark_source": lk.benchmark_source,
-                   "value_per_conversion": None if res.value is None else res.value.value,
-                   "value_source": res.value_source},
-        ))
-    # Only channels with enough conversions for a stable median and a finite interval.
-    m = res.medians.dropna(subset=["median_days", "ci_low", "ci_high"])
-    m = m[m["converted"] >= MIN_CONVERSIONS_FOR_MEDIAN]
-    if len(m) > 1 and res.logrank is not None:
-        slow, fast = m.loc[m["median_days"].idxmax()], m.loc[m["median_days"].idxmin()]
-        sig = res.logrank.p_value < 0.05
-        out.append(dict(
-            key="time-to-convert",
-            sentence=_("Leads from {slow} take a median {days} days to convert (95% CI {low}–{high}, "
-                       "n = {n}) against {fast_days} days for {fast}; {verdict} (log-rank {p}).",
-                       slow=slow.channel, days=fmt.number(slow.median_days, 0),
-                       low=fmt.number(slow.ci_low, 0), high=fmt.number(slow.ci_high, 0),
-                       n=fmt.count(slow.converted), fast_days=fmt.number(fast.median_days, 0),
-                       fast=fast.channel,
-                       verdict=_("channels differ") if sig else _("channels do not differ detectably"),
-                       p=fmt.pvalue(res.logrank.p_value)),
-            action=_("Plan follow-up and cash flow per channel: {channel} leads need longer "
-                     "nurturing.", channel=slow.channel),
-            metric=_("median days to convert"), value=float(slow.median_days),
-            ci_low=float(slow.ci_low), ci_high=float(slow.ci_high), n=int(slow.converted),
-            unit="days", comparison=_("{channel}: {days} days", channel=fast.channel,
-                                      days=fmt.number(fast.median_days, 0)),
-            severity="medium" if sig else "info", anchor="time-to-convert",
-        ))
-    return out
-
-
-def traffic_findings(v2l: pd.DataFrame) -> list[dict]:
-    low = v2l[v2l["verdict"] == "lower"].sort_values("rate")
-    if low.empty:
-        return []
-    r = low.iloc[0]
-    return [dict(
-        key="visitor-to-lead",
-        sentence=_("Visitors from {channel} become leads at {rate}, below the other channels' "
-                   "{rest} (significant after Benjamini–Hochberg).",
-                   channel=r.channel, rate=_rate(r), rest=fmt.pct(r.rest_rate, 2)),
-        action=_("Review the landing pages and offers seen by {channel} visitors.",
-                 channel=r.channel),
-        metric=_("visitor → lead rate"), value=float(r.rate), ci_low=float(r.ci_low),
-        ci_high=float(r.ci_high), n=int(r.visitors), unit="rate",
-        comparison=_("other channels {rate}", rate=fmt.pct(r.rest_rate, 2)), severity="low",
-        anchor="visitor-to-lead",
-    )]
-
-
-def store_findings(hourly: pd.DataFrame, orders: pd.DataFrame, start, end) -> list[dict]:
-    low = hourly[hourly["verdict"] == "lower"].sort_values("rate")
-    if low.empty:
-        return []
-    r = low.iloc[0]
-    typical = float(hourly["rate"].median())
-    lo, hi = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
-    store = orders[orders["store_id"].notna() & (orders["ordered_at"] >= lo) & (orders["ordered_at"] < hi)]
-    ticket = float(store["revenue"].mean()) if len(store) else np.nan
-    years = (hi - lo).days / 365
-    extra_orders = float(r.visitors) * (typical - float(r.rate)) / years
-    money = extra_orders * ticket if np.isfinite(ticket) else None
-    return [dict(
-        key="weak-store-hour",
-        sentence=_("In the {slot} slot only {rate} of store visitors buy, against a typical "
-                   "{typical} per slot.",
-                   slot=f"{int(r.hour):02d}:00", rate=_rate(r), typical=fmt.pct(typical)),
-        action=_("Staff the {start}–{end} slot like the busiest ones and check queue times.",
-                 start=f"{int(r.hour):02d}:00", end=f"{int(r.hour) + 1:02d}:00"),
-        metric=_("store conversion per hour slot"), value=float(r.rate), ci_low=float(r.ci_low),
-        ci_high=float(r.ci_high), n=int(r.visitors), unit="rate",
-        comparison=_("median slot {rate}", rate=fmt.pct(typical)), money_per_year=money,
-        severity="medium", anchor="store-hours",
-        extra={"extra_orders_per_year": extra_orders, "mean_store_ticket": ticket},
-    )]
-
-
-def _rate(r) -> str:
-    return fmt.rate_ci(r.rate, r.ci_low, r.ci_high, int(r.visitors))
-
-
-# What `comparison_table` shows: the columns of `visitor_to_lead` / `store_hourly_conversion`
-# and their verdicts (data, compared on in code) in the report's language.
-_COMPARISON_LABELS = (N_("channel"), N_("hour"), N_("leads"), N_("orders"), N_("visitors"),
-                      N_("rate"), N_("ci_low"), N_("ci_high"), N_("rest_rate"), N_("difference"),
-                      N_("p_value"), N_("q_value"), N_("verdict"), N_("higher"), N_("lower"),
-                      N_("not distinguishable"), N_("channel in one table only"))
-
-
-def comparison_table(df: pd.DataFrame):
-    """A `visitor_to_lead` or `store_hourly_conversion` table for display: headers and verdicts
-    in the report's language, rates and p-values in its number format."""
-    def label(v):
-        return _(v) if v in _COMPARISON_LABELS else v
-
-    def pct(v):
-        return fmt.pct(v, 2)
-
-    formats = {"rate": pct, "ci_low": pct, "ci_high": pct, "rest_rate": pct,
-               "difference": lambda v: fmt.signed(v, 2, pct=True),
-               "p_value": fmt.sig, "q_value": fmt.sig}
-    shown = df.assign(verdict=df["verdict"].map(label)).rename(columns=label)
-    return shown.style.hide(axis="index").format(
-        {label(c): f for c, f in formats.items() if c in df}, na_rep="–")
