@@ -25,6 +25,8 @@ from numpy.typing import ArrayLike
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 
+from salesaudit.methods.checks import NAN_ESTIMATE, check_alpha, first_bad, to_float, z_value
+
 __all__ = [
     "ChiSquareResult",
     "Estimate",
@@ -84,48 +86,10 @@ class ChiSquareResult:
     cramers_v: float
 
 
-_NAN_ESTIMATE = (np.nan, np.nan, np.nan)
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _check_alpha(alpha: float) -> float:
-    alpha = float(alpha)
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be strictly between 0 and 1, got {alpha}")
-    return alpha
-
-
-def _z(alpha: float) -> float:
-    return float(sps.norm.ppf(1 - _check_alpha(alpha) / 2))
-
-
-def _to_float(values: Any, name: str) -> np.ndarray:
-    """Any array-like (nullable pandas types included) as a float ndarray, NA → NaN."""
-    if isinstance(values, pd.Series | pd.Index):
-        try:
-            return values.to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name} must be numeric: {exc}") from None
-    try:
-        return np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numeric: {exc}") from None
-
-
-def _first_bad(mask: np.ndarray, *arrays: np.ndarray) -> str:
-    """'k value(s), e.g. (a, b)' for the first offending entry, for error messages."""
-    flat = np.flatnonzero(mask.ravel())
-    first = tuple(float(np.broadcast_to(a, mask.shape).ravel()[flat[0]]) for a in arrays)
-    ex = first[0] if len(first) == 1 else first
-    return f"{flat.size} value(s), e.g. {ex}"
-
-
 def _counts(successes: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Validated (successes, n) as broadcast float arrays; NaN entries pass through."""
-    x = _to_float(successes, "successes")
-    m = _to_float(n, "n")
+    x = to_float(successes, "successes")
+    m = to_float(n, "n")
     try:
         x, m = np.broadcast_arrays(x, m)
     except ValueError:
@@ -135,11 +99,11 @@ def _counts(successes: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]
     if np.isinf(x).any() or np.isinf(m).any():
         raise ValueError("successes and n must be finite")
     if (bad := m < 0).any():
-        raise ValueError(f"n must be >= 0: {_first_bad(bad, m)}")
+        raise ValueError(f"n must be >= 0: {first_bad(bad, m)}")
     if (bad := x < 0).any():
-        raise ValueError(f"successes must be >= 0: {_first_bad(bad, x)}")
+        raise ValueError(f"successes must be >= 0: {first_bad(bad, x)}")
     if (bad := x > m).any():
-        raise ValueError(f"successes must not exceed n: {_first_bad(bad, x, m)} as (successes, n)")
+        raise ValueError(f"successes must not exceed n: {first_bad(bad, x, m)} as (successes, n)")
     return x, m
 
 
@@ -176,7 +140,7 @@ def wilson_interval(
     Scalars in give floats out, arrays give arrays (broadcast). n == 0 gives NaN bounds.
     Wilson rather than Wald: near-nominal coverage at small n and at rates near 0 or 1.
     """
-    z = _z(alpha)
+    z = z_value(alpha)
     x, m = _counts(successes, n)
     low, high = _wilson(x, m, z)
     return _out(low), _out(high)
@@ -200,7 +164,7 @@ def proportions(successes: ArrayLike, n: ArrayLike, alpha: float = 0.05) -> pd.D
     The index of Series inputs is kept (n is aligned on successes' index). n == 0 gives a
     NaN rate and interval.
     """
-    z = _z(alpha)
+    z = z_value(alpha)
     successes, n, index = _align(successes, n)
     x, m = _counts(successes, n)
     x, m = np.atleast_1d(x), np.atleast_1d(m)
@@ -252,7 +216,7 @@ def two_proportion_test(
 
     Both rates 0 (or both 1) give z = 0 and p = 1; an empty group gives NaN throughout.
     """
-    z_crit = _z(alpha)
+    z_crit = z_value(alpha)
     a1, m1 = _counts(x1, n1)
     a2, m2 = _counts(x2, n2)
     if a1.ndim or a2.ndim:
@@ -270,7 +234,7 @@ def chi_square_test(table: pd.DataFrame | ArrayLike) -> ChiSquareResult:
     All-zero rows and columns are dropped first (empty categories carry no information);
     when fewer than two rows or columns remain the result is NaN with dof 0.
     """
-    t = _to_float(table.to_numpy() if isinstance(table, pd.DataFrame) else table, "table")
+    t = to_float(table.to_numpy() if isinstance(table, pd.DataFrame) else table, "table")
     if t.ndim != 2:
         raise ValueError(f"table must be 2-D, got {t.ndim}-D")
     if not np.isfinite(t).all():
@@ -292,9 +256,9 @@ def benjamini_hochberg(p_values: ArrayLike, alpha: float = 0.05) -> pd.DataFrame
     Columns p_value, q_value, significant (q <= alpha). NaN p-values are left out of the
     family: NaN q, not significant. The index of a Series input is kept.
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     index = p_values.index if isinstance(p_values, pd.Series) else None
-    p = np.atleast_1d(_to_float(p_values, "p_values"))
+    p = np.atleast_1d(to_float(p_values, "p_values"))
     if p.ndim != 1:
         raise ValueError(f"p_values must be 1-D, got shape {p.shape}")
     ok = ~np.isnan(p)
@@ -318,7 +282,7 @@ def compare_to_rest(
     verdict is "higher"/"lower" when q <= alpha, else "not distinguishable" (also for
     empty groups and a single group, which has no rest).
     """
-    z_crit = _z(alpha)
+    z_crit = z_value(alpha)
     if not isinstance(successes, pd.Series):
         successes = pd.Series(successes)
     if not isinstance(n, pd.Series):
@@ -345,7 +309,7 @@ def compare_to_rest(
 
 def _values(values: ArrayLike, name: str = "values") -> np.ndarray:
     """1-D float array with NaNs dropped; infinities rejected."""
-    v = _to_float(values, name)
+    v = to_float(values, name)
     if v.ndim != 1:
         v = np.atleast_1d(v)
         if v.ndim != 1:
@@ -358,11 +322,11 @@ def _values(values: ArrayLike, name: str = "values") -> np.ndarray:
 
 def mean_ci(values: ArrayLike, alpha: float = 0.05) -> Estimate:
     """Mean with a Student t interval (NaNs dropped). n == 0: all NaN; n == 1: NaN interval."""
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     v = _values(values)
     k = v.size
     if k == 0:
-        return Estimate(*_NAN_ESTIMATE, 0)
+        return Estimate(*NAN_ESTIMATE, 0)
     mean = float(v.mean())
     if k == 1:
         return Estimate(mean, np.nan, np.nan, 1)
@@ -451,11 +415,11 @@ def ratio_ci(num: ArrayLike, den: ArrayLike, alpha: float = 0.05) -> Estimate:
     """sum(num) / sum(den) over units (customers, clusters) with a delta-method normal
     interval: Var ≈ Var(num − R·den) / (n · mean(den)²). What a cluster bootstrap gives
     for large n; used above LARGE_N units."""
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     r, z, n = _ratio_parts(num, den)
     if n < 2 or not np.isfinite(r):
         return Estimate(r, np.nan, np.nan, n)
-    half = _z(alpha) * float(np.sqrt(z.var(ddof=1) / n))
+    half = z_value(alpha) * float(np.sqrt(z.var(ddof=1) / n))
     return Estimate(r, r - half, r + half, n)
 
 
@@ -464,7 +428,7 @@ def ratio_diff_ci(num_a: ArrayLike, den_a: ArrayLike, num_b: ArrayLike, den_b: A
     """Ratio a − ratio b with a delta-method normal interval. `paired`: a and b are measured
     on the same units (arrays aligned), so their covariance counts; otherwise independent
     samples whose variances add. n is the number of units (both samples when unpaired)."""
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     ra, za, na = _ratio_parts(num_a, den_a)
     rb, zb, nb = _ratio_parts(num_b, den_b)
     n = na if paired else na + nb
@@ -476,7 +440,7 @@ def ratio_diff_ci(num_a: ArrayLike, den_a: ArrayLike, num_b: ArrayLike, den_b: A
         var = float((za - zb).var(ddof=1) / na)
     else:
         var = float(za.var(ddof=1) / na + zb.var(ddof=1) / nb)
-    half = _z(alpha) * np.sqrt(var)
+    half = z_value(alpha) * np.sqrt(var)
     return Estimate(ra - rb, ra - rb - half, ra - rb + half, n)
 
 
@@ -492,11 +456,11 @@ def bootstrap_ci(
     mean and the sum get the t interval the bootstrap converges to (same for the difference
     of means in `bootstrap_diff_ci`); other statistics are always bootstrapped.
     """
-    alpha, n_boot = _check_alpha(alpha), _check_n_boot(n_boot)
+    alpha, n_boot = check_alpha(alpha), _check_n_boot(n_boot)
     fn = _stat_fn(statistic)
     v = _values(values)
     if v.size == 0:
-        return Estimate(*_NAN_ESTIMATE, 0)
+        return Estimate(*NAN_ESTIMATE, 0)
     if statistic in ("mean", "sum") and v.size > LARGE_N:
         m = mean_ci(v, alpha)
         k = v.size if statistic == "sum" else 1
@@ -513,11 +477,11 @@ def bootstrap_diff_ci(
     """statistic(a) - statistic(b) with a percentile bootstrap interval, resampling the two
     independent samples separately (NaNs dropped). n is len(a) + len(b); NaN when either
     sample is empty."""
-    alpha, n_boot = _check_alpha(alpha), _check_n_boot(n_boot)
+    alpha, n_boot = check_alpha(alpha), _check_n_boot(n_boot)
     fn = _stat_fn(statistic)
     va, vb = _values(a, "a"), _values(b, "b")
     if va.size == 0 or vb.size == 0:
-        return Estimate(*_NAN_ESTIMATE, int(va.size + vb.size))
+        return Estimate(*NAN_ESTIMATE, int(va.size + vb.size))
     if statistic == "mean" and va.size + vb.size > LARGE_N and min(va.size, vb.size) >= 2:
         return ratio_diff_ci(va, np.ones_like(va), vb, np.ones_like(vb), alpha, paired=False)
 
@@ -537,11 +501,11 @@ def median_ci(values: ArrayLike, alpha: float = 0.05) -> Estimate:
     F(l - 1) <= alpha / 2 (coverage >= 1 - alpha). When no such l exists (n < 6 at 95%),
     the bounds are NaN.
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     v = np.sort(_values(values))
     k = v.size
     if k == 0:
-        return Estimate(*_NAN_ESTIMATE, 0)
+        return Estimate(*NAN_ESTIMATE, 0)
     value = float(np.median(v))
     # Largest m >= 0 with F(m) <= alpha/2: ppf gives the smallest m with F(m) >= alpha/2.
     m = int(sps.binom.ppf(alpha / 2, k, 0.5))

@@ -13,15 +13,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
-# The input checks and the Estimate result are shared with the other methods.
-from salesaudit.methods.stats import (
-    _NAN_ESTIMATE,
-    Estimate,
-    _check_alpha,
-    _first_bad,
-    _to_float,
-    _z,
-)
+from salesaudit.methods.checks import NAN_ESTIMATE, check_alpha, first_bad, to_float, z_value
+from salesaudit.methods.stats import Estimate
 
 __all__ = ["LogrankResult", "cumulative_incidence_at", "kaplan_meier", "km_quantile", "logrank_test"]
 
@@ -36,8 +29,8 @@ class LogrankResult:
 
 
 def _survival_inputs(durations: ArrayLike, events: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    t = np.atleast_1d(_to_float(durations, "durations"))
-    e = np.atleast_1d(_to_float(events, "events"))
+    t = np.atleast_1d(to_float(durations, "durations"))
+    e = np.atleast_1d(to_float(events, "events"))
     if t.ndim != 1 or e.ndim != 1:
         raise ValueError("durations and events must be 1-D")
     if t.shape != e.shape:
@@ -47,7 +40,7 @@ def _survival_inputs(durations: ArrayLike, events: ArrayLike) -> tuple[np.ndarra
     if np.isinf(t).any():
         raise ValueError("durations must be finite")
     if (t < 0).any():
-        raise ValueError(f"durations must be >= 0: {_first_bad(t < 0, t)}")
+        raise ValueError(f"durations must be >= 0: {first_bad(t < 0, t)}")
     if not np.isin(e, (0.0, 1.0)).all():
         raise ValueError("events must be boolean or 0/1 (1 = event observed, 0 = censored)")
     return t, e
@@ -85,7 +78,7 @@ def kaplan_meier(durations: ArrayLike, events: ArrayLike, alpha: float = 0.05) -
     (NaN where survival is 0). events: 1/True = event observed, 0/False = censored.
     Events at time 0 give a second time-0 row (the drop at 0). No subjects: empty frame.
     """
-    z = _z(alpha)
+    z = z_value(alpha)
     t, e = _survival_inputs(durations, events)
     cols = ["time", "survival", "ci_low", "ci_high", "at_risk", "events"]
     if t.size == 0:
@@ -117,12 +110,12 @@ def km_quantile(
     The quantile is the first event time with S < 1 - q (strict, SAS convention), so a curve
     sitting exactly at 1 - q gives the next event time, not a midpoint.
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     if not 0 < q < 1:
         raise ValueError(f"q must be strictly between 0 and 1, got {q}")
     t, e = _survival_inputs(durations, events)
     if t.size == 0 or not e.any():
-        return Estimate(*_NAN_ESTIMATE, int(t.size))
+        return Estimate(*NAN_ESTIMATE, int(t.size))
     sf = SurvfuncRight(t, e)
     value = float(sf.quantile(q))
     if np.isnan(value):
@@ -163,14 +156,14 @@ def cumulative_incidence_at(
     flipped. n is the number of subjects. NaN beyond the longest follow-up (unless everyone
     has had the event), where KM says nothing; NaN interval where survival is 0.
     """
-    z = _z(alpha)
+    z = z_value(alpha)
     horizon = float(horizon)
     if np.isnan(horizon):
         raise ValueError("horizon must be a number")
     t, e = _survival_inputs(durations, events)
     k = int(t.size)
     if k == 0:
-        return Estimate(*_NAN_ESTIMATE, 0)
+        return Estimate(*NAN_ESTIMATE, 0)
     if not e.any():
         s, lo, hi = 1.0, 1.0, 1.0
     else:
@@ -182,5 +175,5 @@ def cumulative_incidence_at(
             row = km.iloc[i]
             s, lo, hi = float(row["survival"]), float(row["ci_low"]), float(row["ci_high"])
     if horizon > t.max() and s > 0:
-        return Estimate(*_NAN_ESTIMATE, k)
+        return Estimate(*NAN_ESTIMATE, k)
     return Estimate(1.0 - s, 1.0 - hi, 1.0 - lo, k)
